@@ -1,0 +1,50 @@
+// The lesson's recipe: a pretrained body, train the head (frozen), unfreeze, fine-tune with
+// discriminative learning rates, then export and predict. Usage: node dist/main.js <bears folder> [out dir]
+import '@bears/backend-wasm';
+import { useBackend } from '@bears/backend';
+import { ImageDataset, formatSummary } from '@bears/data';
+import { cnnLearner, errorRate, loadLearner, LearnerError } from '@bears/learner';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+
+async function main(): Promise<void> {
+  const dataDir = process.argv[2] ?? '../../../shared/data/bears';
+  const outDir = path.resolve(process.argv[3] ?? 'out');
+  const backend = await useBackend();
+  console.log(`backend: ${backend.name} (${backend.capabilities.details ?? backend.capabilities.accelerator})`);
+
+  const t0 = performance.now();
+  const dls = await ImageDataset.fromFolder(dataDir, { validPct: 0.2, seed: 42, size: 224 });
+  console.log(formatSummary(dls.summary()));
+
+  const learn = await cnnLearner(dls, { arch: 'mobilenet_v1_0.75', metrics: [errorRate], modelDir: path.join(outDir, 'models') });
+  console.log('\nlearn.fitOneCycle(4)  (body frozen: head trained on cached activations)');
+  await learn.fitOneCycle(4);
+  const frozenSec = (performance.now() - t0) / 1000;
+  console.log(`frozen phase done in ${frozenSec.toFixed(0)} s (incl. loading and feature extraction)`);
+  await learn.save('stage-1');
+
+  console.log('\nlearn.unfreeze(); learn.fitOneCycle(2, [1e-5, 3e-4])');
+  learn.unfreeze();
+  await learn.fitOneCycle(2, [1e-5, 3e-4], { checkpoint: 'stage-2', resume: 'stage-2' });
+
+  await mkdir(outDir, { recursive: true });
+  await writeFile(path.join(outDir, 'losses.png'), await learn.recorder.plotLosses());
+  await writeFile(path.join(outDir, 'lr.png'), await learn.recorder.plotLr());
+  const modelPath = await learn.export(path.join(outDir, 'model'));
+  console.log(`\nexported to ${modelPath} (plots: losses.png, lr.png)`);
+
+  const clf = await loadLearner(modelPath);
+  const sample = dls.valid.slice(0, 3);
+  for (const item of sample) {
+    const p = await clf.predict(item.file);
+    console.log(`${path.basename(item.file)}: ${p.label} (${(p.probabilities[p.index]! * 100).toFixed(1)}%), labelled ${dls.classes[item.label]}`);
+  }
+  clf.dispose();
+  learn.dispose();
+}
+
+main().catch((err) => {
+  console.error(err instanceof LearnerError ? `error: ${err.message}` : err);
+  process.exit(1);
+});

@@ -1,0 +1,64 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { forwardGeometry, padOrCrop } from './geometry.js';
+import { composed, type KernelScope } from './scope.js';
+
+/**
+ * dW of conv2d (missing from tfjs-backend-wasm), composed from XNNPACK kernels.
+ *
+ * 1x1 stride-1 unpadded filters (most of MobileNet): dW = x^T dy as one GEMM over all pixels.
+ * Otherwise: a convolution whose batch is the input channels and whose filter is dy:
+ * conv2d(x as [inC, H, W, B], dy as [oH, oW, B, outC], strides = forward dilations,
+ * dilations = forward strides, explicit pads) = [inC, fH, fW, outC], then transposed.
+ */
+export function conv2DBackpropFilter(args: {
+  inputs: tf.Conv2DBackpropFilterInputs;
+  backend: BackendWasm;
+  attrs: tf.Conv2DBackpropFilterAttrs;
+}): tf.TensorInfo {
+  const { inputs, backend, attrs } = args;
+  const x = inputs.x as tf.TensorInfo;
+  const dy = inputs.dy as tf.TensorInfo;
+  const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs;
+  const g = forwardGeometry(tf.Conv2DBackpropFilter, x.shape, filterShape, strides, 1, pad, dimRoundingMode, false, dataFormat);
+  if (dy.shape[0] !== g.batch || dy.shape[1] !== g.outH || dy.shape[2] !== g.outW || dy.shape[3] !== g.outC) {
+    throw new Error(`Conv2DBackpropFilter: dy shape [${dy.shape.join(', ')}] does not match the forward output [${g.batch}, ${g.outH}, ${g.outW}, ${g.outC}]`);
+  }
+  return composed(backend, tf.Conv2DBackpropFilter, (s) => {
+    const pointwise = g.fH === 1 && g.fW === 1 && g.strideH === 1 && g.strideW === 1 &&
+      g.padTop === 0 && g.padBottom === 0 && g.padLeft === 0 && g.padRight === 0;
+    if (pointwise) return pointwiseFilterGrad(s, x, dy, g.inC, g.outC);
+    const xt = s.transpose(x, [3, 1, 2, 0]); // [inC, H, W, B]
+    const dyt = s.transpose(dy, [1, 2, 0, 3]); // [oH, oW, B, outC]
+    // Rows the forward op read: span (fH-1)*dil + (oH-1)*stride + 1 starting at -padTop.
+    const bottom = (g.fH - 1) * g.dilH + (g.outH - 1) * g.strideH + 1 - g.padTop - g.inH;
+    const right = (g.fW - 1) * g.dilW + (g.outW - 1) * g.strideW + 1 - g.padLeft - g.inW;
+    const { input, pad: explicit } = padOrCrop(s, xt, g.padTop, bottom, g.padLeft, right);
+    const r = s.run(tf.Conv2D, { x: input, filter: dyt }, {
+      strides: [g.dilH, g.dilW], dilations: [g.strideH, g.strideW], pad: explicit, dataFormat: 'NHWC',
+    }); // [inC, fH, fW, outC]
+    return s.transpose(r, [1, 2, 0, 3]);
+  });
+}
+
+/** x^T dy with the smaller operand transposed, since XNNPACK's GEMM path wants both untransposed. */
+function pointwiseFilterGrad(s: KernelScope, x: tf.TensorInfo, dy: tf.TensorInfo, inC: number, outC: number): tf.TensorInfo {
+  const n = x.shape[0]! * x.shape[1]! * x.shape[2]!;
+  const x2 = s.reshape(x, [1, n, inC]);
+  const dy2 = s.reshape(dy, [1, n, outC]);
+  const noT = { transposeA: false, transposeB: false };
+  if (inC <= outC) {
+    const xT = s.transpose(x2, [0, 2, 1]);
+    const w = s.run(tf.BatchMatMul, { a: xT, b: dy2 }, noT); // [1, inC, outC]
+    return s.reshape(w, [1, 1, inC, outC]);
+  }
+  const dyT = s.transpose(dy2, [0, 2, 1]);
+  const wT = s.run(tf.BatchMatMul, { a: dyT, b: x2 }, noT); // [1, outC, inC]
+  return s.reshape(s.transpose(wT, [0, 2, 1]), [1, 1, inC, outC]);
+}
+
+export const conv2DBackpropFilterConfig: tf.KernelConfig = {
+  kernelName: tf.Conv2DBackpropFilter,
+  backendName: 'wasm',
+  kernelFunc: conv2DBackpropFilter as unknown as tf.KernelFunc,
+};

@@ -1,0 +1,61 @@
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import * as depthwiseFilterGradBinary from './depthwise-filter-grad.wasm.js';
+
+/** Hand-written wasm SIMD kernels that run on tfjs-backend-wasm's own heap (see *.wat beside this file). */
+export interface NativeKernels {
+  depthwiseFilterGrad(
+    x: number, dy: number, out: number,
+    B: number, H: number, W: number, C: number, OH: number, OW: number, FH: number, FW: number,
+    sh: number, sw: number, dh: number, dw: number, pt: number, pl: number,
+  ): void;
+}
+
+let enabled = true;
+const instances = new WeakMap<WebAssembly.Memory, NativeKernels | null>();
+
+/** For tests and comparisons: turn the native kernels off to exercise the pure-XNNPACK compositions. */
+export function setNativeKernelsEnabled(on: boolean): void {
+  enabled = on;
+}
+
+function bytes(base64: string): Uint8Array<ArrayBuffer> {
+  const s = atob(base64);
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+  return out;
+}
+
+function heapMemory(backend: BackendWasm): WebAssembly.Memory | undefined {
+  const asm = (backend.wasm as unknown as { asm?: Record<string, unknown> }).asm;
+  if (!asm) return undefined;
+  if (asm.memory instanceof WebAssembly.Memory) return asm.memory;
+  return Object.values(asm).find((v): v is WebAssembly.Memory => v instanceof WebAssembly.Memory);
+}
+
+/**
+ * The native kernels bound to this backend's heap, or undefined where they cannot be linked
+ * (an unexpected tfjs-backend-wasm build, SIMD unsupported): callers then use XNNPACK compositions.
+ */
+export function nativeKernels(backend: BackendWasm): NativeKernels | undefined {
+  if (!enabled) return undefined;
+  const memory = heapMemory(backend);
+  if (!memory) return undefined;
+  let kernels = instances.get(memory);
+  if (kernels === undefined) {
+    try {
+      const isShared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+      const module = new WebAssembly.Module(bytes(isShared ? depthwiseFilterGradBinary.shared : depthwiseFilterGradBinary.plain));
+      const instance = new WebAssembly.Instance(module, { env: { memory } });
+      kernels = { depthwiseFilterGrad: instance.exports.depthwiseFilterGrad as NativeKernels['depthwiseFilterGrad'] };
+    } catch {
+      kernels = null;
+    }
+    instances.set(memory, kernels);
+  }
+  return kernels ?? undefined;
+}
+
+/** Byte offset of a tensor's data on the wasm heap. */
+export function heapOffset(backend: BackendWasm, dataId: object): number {
+  return (backend.dataIdMap.get(dataId) as { memoryOffset: number }).memoryOffset;
+}

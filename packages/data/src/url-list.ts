@@ -1,0 +1,43 @@
+import { promises as fs } from 'node:fs';
+import { parseCsv } from './csv.js';
+
+const URL_COLUMNS = ['url', 'urls', 'image_url', 'imageurl', 'image', 'link', 'src', 'contenturl'];
+
+/**
+ * Parses a URL list: one URL per line (blank lines, surrounding spaces and duplicates ignored),
+ * or a CSV whose header has a `url` column (also image_url, link, src). Order is kept.
+ */
+export function parseUrlList(text: string): string[] {
+  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n|\r/).map((l) => l.trim()).filter((l) => l !== '');
+  if (lines.length === 0) return [];
+  const first = lines[0]!;
+  let urls: string[];
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(first) && first.includes(',')) {
+    const rows = parseCsv(text.replace(/^\uFEFF/, ''));
+    const header = rows[0]!.map((h) => h.trim().toLowerCase());
+    const col = URL_COLUMNS.map((name) => header.indexOf(name)).find((i) => i >= 0);
+    if (col === undefined) {
+      throw new Error(`CSV has no url column (header: ${rows[0]!.join(', ')}); name one of: ${URL_COLUMNS.join(', ')}`);
+    }
+    urls = rows.slice(1).map((r) => (r[col] ?? '').trim()).filter((u) => u !== '');
+  } else {
+    urls = lines;
+  }
+  return [...new Set(urls)];
+}
+
+/** Reads a URL list file (text or CSV, see parseUrlList), naming the file in errors. */
+export async function readUrlList(file: string): Promise<string[]> {
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    throw new Error(e.code === 'ENOENT' ? `URL list not found: ${file}` : `Cannot read URL list ${file}: ${e.message}`);
+  }
+  try {
+    return parseUrlList(text);
+  } catch (err) {
+    throw new Error(`${file}: ${(err as Error).message}`);
+  }
+}

@@ -1,0 +1,173 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { LearnerError } from './errors.js';
+import { concatPool } from './head.js';
+import type { Normalization } from './normalization.js';
+
+export interface Item {
+  file: string;
+  label: number;
+}
+
+export interface Batch {
+  x: tf.Tensor4D;
+  y: tf.Tensor1D;
+  items: Item[];
+}
+
+export interface LoaderOptions {
+  batchSize?: number;
+  size?: number;
+  shuffle?: boolean;
+  augment?: boolean;
+  normalize?: Normalization;
+  seed?: number;
+  epoch?: number;
+  concurrency?: number;
+  prefetch?: number;
+  dropLast?: boolean;
+}
+
+/** What the learner needs from a dataset (an @bears/data ImageDataset fits). */
+export interface LearnerData {
+  classes: string[];
+  train: Item[];
+  valid: Item[];
+  loader(split: 'train' | 'valid', options?: LoaderOptions): AsyncIterable<Batch>;
+}
+
+export interface FeatureCacheOptions {
+  views: number;
+  size: number;
+  batchSize: number;
+  normalize: Normalization;
+  bodyVersion: number;
+  concurrency?: number;
+  seed?: number;
+}
+
+/** mulberry32: small seeded PRNG for reproducible shuffles. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function permutation(n: number, seed: number): Int32Array {
+  const p = new Int32Array(n).map((_, i) => i);
+  const rand = prng(seed);
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [p[i], p[j]] = [p[j]!, p[i]!];
+  }
+  return p;
+}
+
+/**
+ * The frozen body's pooled activations, computed once in inference mode: `views` augmented versions of
+ * every training image (cycled one per epoch) and the validation images. Training the head on these is
+ * exact (the frozen body is a fixed function), so an epoch costs a few small matrix products.
+ */
+export class FeatureCache {
+  private constructor(
+    readonly dim: number,
+    readonly views: number,
+    readonly bodyVersion: number,
+    private readonly train: Float32Array[],
+    private readonly trainLabels: Int32Array,
+    private readonly valid: Float32Array,
+    private readonly validLabels: Int32Array,
+  ) {}
+
+  get trainCount(): number {
+    return this.trainLabels.length;
+  }
+
+  get validCount(): number {
+    return this.validLabels.length;
+  }
+
+  /** Bytes of host memory held. */
+  get bytes(): number {
+    return (this.train.reduce((a, v) => a + v.byteLength, 0) + this.valid.byteLength + this.trainLabels.byteLength + this.validLabels.byteLength);
+  }
+
+  static async build(data: LearnerData, body: tfl.LayersModel, options: FeatureCacheOptions): Promise<FeatureCache> {
+    const views = Math.max(1, Math.floor(options.views));
+    const extract = async (split: 'train' | 'valid', view: number, expected: number) => {
+      let out: Float32Array | undefined;
+      const labels = new Int32Array(expected);
+      let n = 0;
+      const loader = data.loader(split, {
+        batchSize: options.batchSize,
+        size: options.size,
+        shuffle: false,
+        augment: split === 'train',
+        normalize: options.normalize,
+        epoch: view,
+        concurrency: options.concurrency,
+        dropLast: false,
+        ...(options.seed !== undefined ? { seed: options.seed } : {}),
+      });
+      for await (const b of loader) {
+        const pooled = tf.tidy(() => concatPool(body.apply(b.x, { training: false }) as tf.Tensor4D));
+        const vals = (await pooled.data()) as Float32Array;
+        const dim = pooled.shape[1];
+        const bs = pooled.shape[0];
+        pooled.dispose();
+        out ??= new Float32Array(expected * dim);
+        if (n + bs > expected) throw new LearnerError(`the ${split} loader yielded more images than the dataset lists (${expected})`);
+        out.set(vals, n * dim);
+        labels.set((await b.y.data()) as Int32Array, n);
+        n += bs;
+      }
+      if (n !== expected) throw new LearnerError(`the ${split} loader yielded ${n} images, the dataset lists ${expected}`);
+      return { feats: out ?? new Float32Array(0), labels };
+    };
+    const train: Float32Array[] = [];
+    let trainLabels = new Int32Array(0);
+    for (let v = 0; v < views; v++) {
+      const r = await extract('train', v, data.train.length);
+      train.push(r.feats);
+      trainLabels = r.labels;
+    }
+    const valid = data.valid.length ? await extract('valid', 0, data.valid.length) : { feats: new Float32Array(0), labels: new Int32Array(0) };
+    const dim = data.train.length ? train[0]!.length / data.train.length : 0;
+    return new FeatureCache(dim, views, options.bodyVersion, train, trainLabels, valid.feats, valid.labels);
+  }
+
+  /** One epoch of shuffled batches of view `epoch % views`; drops the last partial batch like fastai's train loader. */
+  *trainBatches(epoch: number, batchSize: number, seed: number): Generator<{ x: tf.Tensor2D; y: tf.Tensor1D }> {
+    const n = this.trainCount;
+    const feats = this.train[epoch % this.views]!;
+    const order = permutation(n, (seed * 1000003 + epoch) >>> 0);
+    const batches = n > batchSize ? Math.floor(n / batchSize) : 1;
+    const size = Math.min(batchSize, n);
+    for (let b = 0; b < batches; b++) {
+      const x = new Float32Array(size * this.dim);
+      const y = new Int32Array(size);
+      for (let i = 0; i < size; i++) {
+        const idx = order[b * size + i]!;
+        x.set(feats.subarray(idx * this.dim, (idx + 1) * this.dim), i * this.dim);
+        y[i] = this.trainLabels[idx]!;
+      }
+      yield { x: tf.tensor2d(x, [size, this.dim]), y: tf.tensor1d(y, 'int32') };
+    }
+  }
+
+  *validBatches(batchSize: number): Generator<{ x: tf.Tensor2D; y: tf.Tensor1D }> {
+    for (let s = 0; s < this.validCount; s += batchSize) {
+      const e = Math.min(this.validCount, s + batchSize);
+      yield { x: tf.tensor2d(this.valid.slice(s * this.dim, e * this.dim), [e - s, this.dim]), y: tf.tensor1d(this.validLabels.slice(s, e), 'int32') };
+    }
+  }
+
+  dispose(): void {
+    this.train.length = 0;
+  }
+}

@@ -1,0 +1,38 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+export interface BatchPlan {
+  logical: number;
+  physical: number;
+  /** Estimated bytes one image adds to a training step. */
+  bytesPerImage: number;
+  message: string;
+}
+
+/** wasm32's heap tops out at 4 GB; leave room for weights, optimizer slots and kernel scratch. */
+export const WASM_DEFAULT_BUDGET = 2.5e9;
+
+/**
+ * Picks the largest micro-batch whose training step fits the memory budget, measuring a step's peak
+ * tensor memory at 1 and 2 images (tf.profile) so the estimate matches this model and size. Batches
+ * larger than that are split and their gradients accumulated (same result when batch norm uses running
+ * statistics). Only wasm has a hard budget by default; other backends keep the logical batch.
+ */
+export async function planPhysicalBatch(options: { logical: number; budgetBytes?: number; probe: (images: number) => void; safety?: number }): Promise<BatchPlan> {
+  const { logical } = options;
+  const budget = options.budgetBytes ?? (tf.getBackend() === 'wasm' ? WASM_DEFAULT_BUDGET : undefined);
+  if (budget === undefined || logical <= 1) return { logical, physical: logical, bytesPerImage: 0, message: '' };
+  const safety = options.safety ?? 1.5;
+  const base = tf.memory().numBytes;
+  const p1 = (await tf.profile(() => options.probe(1))).peakBytes - base;
+  const p2 = (await tf.profile(() => options.probe(2))).peakBytes - base;
+  const perImage = Math.max(p2 - p1, p1 / 2, 1);
+  const fixed = Math.max(0, p1 - perImage);
+  const fits = Math.floor((budget - base - fixed) / (perImage * safety));
+  const physical = Math.max(1, Math.min(logical, fits));
+  const mb = (b: number) => `${Math.round(b / 1e6)} MB`;
+  const message =
+    physical < logical
+      ? `memory: a training step needs about ${mb(perImage)} per image on '${tf.getBackend()}' (budget ${mb(budget)}, in use ${mb(base)}), so each batch of ${logical} runs as ${Math.ceil(logical / physical)} micro-batches of ${physical} with gradient accumulation`
+      : '';
+  return { logical, physical, bytesPerImage: perImage, message };
+}

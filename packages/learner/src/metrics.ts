@@ -1,0 +1,24 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+/** A metric over the whole validation set: predictions (logits or probabilities) and int labels. */
+export interface Metric {
+  name: string;
+  /** Higher is better (accuracy) or lower is better (error_rate); used by "best" checkpointing. */
+  higherIsBetter: boolean;
+  compute(logits: tf.Tensor2D, labels: tf.Tensor1D): number;
+}
+
+function accuracyValue(logits: tf.Tensor2D, labels: tf.Tensor1D): number {
+  return tf.tidy(() => tf.mean(tf.cast(tf.equal(tf.argMax(logits, 1), tf.cast(labels, 'int32')), 'float32')).dataSync()[0]!);
+}
+
+export const accuracy: Metric = { name: 'accuracy', higherIsBetter: true, compute: accuracyValue };
+export const errorRate: Metric = { name: 'error_rate', higherIsBetter: false, compute: (l, y) => 1 - accuracyValue(l, y) };
+
+/** Softmax cross-entropy with integer labels, averaged over the batch (fastai's CrossEntropyLossFlat). */
+export function crossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
+  return tf.tidy(() => {
+    const oneHot = tf.oneHot(tf.cast(labels, 'int32'), logits.shape[1]);
+    return tf.neg(tf.mean(tf.sum(tf.mul(oneHot, tf.logSoftmax(logits)), 1))) as tf.Scalar;
+  });
+}

@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { formatTick, linePlotSvg, logTicks, niceTicks, plotFrame } from './plot.js';
+import { attrs, checkXml } from './xml.test-util.js';
+
+describe('ticks', () => {
+  it('niceTicks covers the range with 1/2/2.5/5 x 10^k steps', () => {
+    expect(niceTicks(0, 1, 5)).toEqual([0, 0.2, 0.4, 0.6, 0.8, 1]);
+    const t = niceTicks(-2.3, 6.1, 5);
+    expect(t[0]).toBeLessThanOrEqual(-2.3);
+    expect(t[t.length - 1]).toBeGreaterThanOrEqual(6.1);
+    for (let i = 1; i < t.length; i++) expect(t[i]! - t[i - 1]!).toBeCloseTo(2, 12);
+    // no float noise such as 0.00030000000000000003
+    expect(niceTicks(0.0001, 0.00035, 4)).toEqual([0.0001, 0.0002, 0.0003, 0.0004]);
+  });
+
+  it('logTicks gives powers of ten (and 2, 5 multiples over a short range)', () => {
+    expect(logTicks([1e-7, 10])).toEqual([1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1, 10]);
+    expect(logTicks([0.05, 3])).toEqual([0.05, 0.1, 0.2, 0.5, 1, 2]);
+  });
+
+  it('formatTick is short and exact', () => {
+    expect(formatTick(0)).toBe('0');
+    expect(formatTick(0.30000000000000004)).toBe('0.3');
+    expect(formatTick(1e-7, true)).toBe('1e-7');
+    expect(formatTick(0.1, true)).toBe('0.1');
+    expect(formatTick(250000)).toBe('2.5e5');
+  });
+});
+
+describe('linePlotSvg', () => {
+  const x = [0, 1, 2, 3, 4];
+  it('draws a well-formed SVG with axes, one path per series, a legend and marks', () => {
+    const svg = linePlotSvg({
+      series: [
+        { x, y: [4, 3, 2.5, 2.2, 2.1], label: 'train_loss' },
+        { x, y: [3, 2.8, 2.7, 2.75, 2.9], label: 'valid_loss', dash: '4 2' },
+      ],
+      marks: [{ x: 2, y: 2.7, label: 'best <epoch 2> & done' }],
+      title: 'Losses',
+      xLabel: 'epoch',
+      yLabel: 'loss',
+    });
+    const names = checkXml(svg);
+    expect(names[0]).toBe('svg');
+    expect(names.filter((n) => n === 'path')).toHaveLength(2);
+    expect(svg).toContain('train_loss');
+    expect(svg).toContain('best &lt;epoch 2&gt; &amp; done');
+    expect(svg).toContain('>Losses</text>');
+    expect(svg).toMatch(/stroke-dasharray="4 2"/);
+    expect(linePlotSvg({ series: [{ x, y: [1, 2, 3, 4, 5] }] })).toBe(linePlotSvg({ series: [{ x, y: [1, 2, 3, 4, 5] }] }));
+  });
+
+  it('maps data to pixels inside the plot area', () => {
+    const f = plotFrame({ xs: [0, 10], ys: [0, 1], width: 400, height: 300 });
+    expect(f.sx(0)).toBe(f.left);
+    expect(f.sx(10)).toBe(f.right);
+    expect(f.sy(f.yDomain[0])).toBeCloseTo(f.bottom, 9);
+    expect(f.sy(f.yDomain[1])).toBeCloseTo(f.top, 9);
+    expect(f.yDomain[0]).toBeLessThanOrEqual(0);
+    expect(f.yDomain[1]).toBeGreaterThanOrEqual(1);
+  });
+
+  it('breaks lines at NaN/Infinity and skips non-positive values on log axes', () => {
+    const svg = linePlotSvg({ series: [{ x: [1e-6, 1e-5, 1e-4, 1e-3, 1e-2], y: [1, Number.NaN, 0.8, 0.5, Infinity] }], xLog: true });
+    checkXml(svg);
+    const d = attrs(svg, 'path', 'd')[0]!;
+    expect(d.match(/M/g)).toHaveLength(2);
+    expect(d.match(/L/g)).toHaveLength(1);
+    expect(svg).toContain('>1e-6</text>');
+    const logY = linePlotSvg({ series: [{ x: [0, 1, 2], y: [1, 0, 0.01] }], yLog: true });
+    expect(attrs(logY, 'path', 'd')[0]!.match(/[ML]/g)).toHaveLength(2);
+  });
+
+  it('clips to fixed domains and rejects bad input', () => {
+    const svg = linePlotSvg({ series: [{ x: [0, 1], y: [0, 1e9] }], yDomain: [0, 2], id: 'lr find' });
+    checkXml(svg);
+    expect(svg).toContain('<clipPath id="lr_find-area">');
+    expect(() => linePlotSvg({ series: [{ x: [0, 1], y: [1] }] })).toThrow(/series 0 has 2 x values and 1 y values/);
+    expect(() => linePlotSvg({ series: [{ x: [1], y: [1] }], xLog: true, xDomain: [0, 1] })).toThrow(/xDomain must be \[min, max\].*min > 0/);
+    expect(() => linePlotSvg({} as never)).toThrow(/series must be an array/);
+  });
+});
