@@ -57,7 +57,7 @@ export async function main(argv: string[], streams: Streams = process): Promise<
     return code ?? 0;
   } catch (err) {
     const e = err as Error & { exitCode?: number };
-    const message = (e?.message ?? String(err)).split('\n')[0];
+    const message = (e?.message ?? String(err)).trim().replace(/\s*\n\s*/g, '; ');
     streams.stderr.write(`bears ${name}: ${message}\n`);
     if (!(err instanceof CliError) && process.env.BEARS_DEBUG) streams.stderr.write(`${e?.stack}\n`);
     if (json) streams.stdout.write(`${JSON.stringify({ error: message })}\n`);

@@ -4,7 +4,7 @@ import '@bears/backend-wasm';
 import { useBackend } from '@bears/backend';
 import { ImageDataset, formatSummary } from '@bears/data';
 import { cnnLearner, errorRate, loadLearner, LearnerError } from '@bears/learner';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { access, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 async function main(): Promise<void> {
@@ -17,7 +17,10 @@ async function main(): Promise<void> {
   const dls = await ImageDataset.fromFolder(dataDir, { validPct: 0.2, seed: 42, size: 224 });
   console.log(formatSummary(dls.summary()));
 
-  const learn = await cnnLearner(dls, { arch: 'mobilenet_v1_0.75', metrics: [errorRate], modelDir: path.join(outDir, 'models') });
+  // Pretrained weights: BEARS_WEIGHTS, else the copy in ../shared/models beside the data, else the arch's public URL.
+  const local = path.resolve(dataDir, '../../models/mobilenet_v1_0.75_224');
+  const pretrained = process.env.BEARS_WEIGHTS ?? (await access(path.join(local, 'model.json')).then(() => local, () => true as const));
+  const learn = await cnnLearner(dls, { arch: 'mobilenet_v1_0.75', pretrained, metrics: [errorRate], modelDir: path.join(outDir, 'models') });
   console.log('\nlearn.fitOneCycle(4)  (body frozen: head trained on cached activations)');
   await learn.fitOneCycle(4);
   const frozenSec = (performance.now() - t0) / 1000;

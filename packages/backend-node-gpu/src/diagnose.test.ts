@@ -3,6 +3,7 @@ import {
   compareVersions,
   decideStartup,
   diagnoseGpuEnvironment,
+  formatProblems,
   parseNvidiaSmi,
   resolveAllowCpuFallback,
   versionFromFileName,
@@ -170,6 +171,18 @@ describe('decideStartup', () => {
   it('trusts a GPU TensorFlow did create, keeping pre-check findings as a warning', () => {
     const d = decideStartup({ diagnosis: missingCudnn(), gpuInUse: true, allowCpuFallback: false });
     expect(d).toEqual({ action: 'gpu', warning: expect.stringMatching(/runs on the GPU, but the GPU cannot be used.*libcudnn/s) });
+  });
+});
+
+describe('formatProblems', () => {
+  it('lists every problem and each distinct fix once', () => {
+    const d = diagnoseGpuEnvironment(fakeProbe({ loadable: { 'libcuda.so.1': HEALTHY_LIBS['libcuda.so.1']! } }));
+    const text = formatProblems(d.problems, d.requirements);
+    expect(text.split('\n').filter((l) => l.startsWith('  - '))).toHaveLength(8);
+    const fixes = text.split('\n').filter((l) => l.startsWith('  * '));
+    expect(fixes).toHaveLength(2); // the CUDA 11.2 libraries, and cuDNN 8.1
+    expect(fixes[0]).toMatch(/CUDA 11\.2 toolkit libraries/);
+    expect(fixes[1]).toMatch(/cuDNN 8\.1 for CUDA 11\.2/);
   });
 });
 

@@ -253,11 +253,12 @@ export function noGpuDeviceProblem(diagnosis: GpuDiagnosis): GpuProblem {
   };
 }
 
-/** A readable multi-line account of what is wrong and how to fix each thing. */
+/** A readable multi-line account of what is wrong, then each distinct fix once. */
 export function formatProblems(problems: GpuProblem[], requirements: GpuRequirements | undefined = undefined): string {
   const needs = requirements ? ` (tfjs-node-gpu ${requirements.tfjsNodeMajor}.x needs CUDA ${requirements.cuda} + cuDNN ${requirements.cudnn}, NVIDIA driver >= ${requirements.minDriver})` : '';
   const head = `the GPU cannot be used${needs}: ${problems.length} problem${problems.length === 1 ? '' : 's'}`;
-  return [head, ...problems.map((p) => `  - ${p.message}\n    fix: ${p.fix}`)].join('\n');
+  const fixes = [...new Set(problems.map((p) => p.fix))];
+  return [head, ...problems.map((p) => `  - ${p.message}`), `  how to fix:`, ...fixes.map((f) => `  * ${f}`)].join('\n');
 }
 
 export type StartupDecision =

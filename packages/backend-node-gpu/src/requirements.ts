@@ -32,7 +32,7 @@ const linuxCuda = (name: string, family: string, what: string, minVersion?: stri
   family,
   what,
   minVersion,
-  providedBy: family.startsWith('libcudnn') ? 'cuDNN 8.1 for CUDA 11.2 (libcudnn8)' : family === 'libcuda.so' ? 'the NVIDIA driver' : 'the CUDA 11.2 toolkit (cuda-libraries-11-2)',
+  providedBy: family.startsWith('libcudnn') ? 'cuDNN 8.1 for CUDA 11.2 (libcudnn8)' : family === 'libcuda.so' ? 'the NVIDIA driver' : 'the CUDA 11.2 toolkit libraries',
 });
 
 /**

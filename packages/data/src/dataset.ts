@@ -322,7 +322,13 @@ function checkOptions(o: DatasetOptions): void {
 
 async function subdirs(dir: string): Promise<string[]> {
   const entries = await fs.readdir(dir, { withFileTypes: true });
-  return entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name).sort(codepoint);
+  const names: string[] = [];
+  for (const e of entries) {
+    if (e.name.startsWith('.')) continue;
+    // Symlinked class folders count too.
+    if (e.isDirectory() || (e.isSymbolicLink() && (await fs.stat(path.join(dir, e.name)).catch(() => undefined))?.isDirectory())) names.push(e.name);
+  }
+  return names.sort(codepoint);
 }
 
 /** Class folder name -> image files, sorted; warns about skipped folders and files. */

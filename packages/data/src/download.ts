@@ -121,9 +121,18 @@ export async function downloadImages(urlsOrFile: string | readonly (string | URL
   const byUrl = new Map(previous.entries.map((e) => [e.url, e]));
   const present = new Set(await fs.readdir(destDir));
   const usedNumbers = new Set<number>();
-  for (const e of previous.entries) if (e.file && present.has(e.file)) usedNumbers.add(fileNumber(e.file));
-  // Files already in the folder that the manifest does not know keep their numbers too.
-  for (const name of present) if (/^\d{8}\./.test(name)) usedNumbers.add(fileNumber(name));
+  const claimed = new Set<string>();
+  for (const e of previous.entries) {
+    if (e.file && present.has(e.file)) { usedNumbers.add(fileNumber(e.file)); claimed.add(e.file); }
+  }
+  // Files the manifest does not know (a crash before it was saved, or a folder fastai filled):
+  // file N is taken to be list line N, as both number files by list position.
+  const unclaimed = new Map<number, string>();
+  for (const name of present) {
+    if (!/^\d{8}\.[a-z]+$/.test(name)) continue;
+    usedNumbers.add(fileNumber(name));
+    if (!claimed.has(name)) unclaimed.set(fileNumber(name), name);
+  }
 
   const results: Array<DownloadResult | undefined> = new Array(urls.length);
   const todo: number[] = [];
@@ -132,6 +141,10 @@ export async function downloadImages(urlsOrFile: string | readonly (string | URL
     const prev = byUrl.get(urls[i]!);
     if (prev && (prev.status === 'ok' || prev.status === 'existing') && prev.file && present.has(prev.file)) {
       results[i] = { ...prev, index: i, status: 'existing' };
+      existing++;
+    } else if (!prev?.file && unclaimed.has(i)) {
+      results[i] = { url: urls[i]!, index: i, status: 'existing', file: unclaimed.get(i)! };
+      unclaimed.delete(i);
       existing++;
     } else {
       todo.push(i);
@@ -152,12 +165,6 @@ export async function downloadImages(urlsOrFile: string | readonly (string | URL
     usedNumbers.add(nextFree);
     return nextFree;
   };
-  // Keep (rather than reuse) the numbers of files whose URL still has one: other URLs must not take them.
-  for (const i of todo) {
-    const prev = byUrl.get(urls[i]!);
-    if (prev?.file && present.has(prev.file)) usedNumbers.add(fileNumber(prev.file));
-  }
-
   let lastWrite = 0;
   let writing: Promise<void> = Promise.resolve();
   const saveManifest = (force: boolean): Promise<void> => {
@@ -168,8 +175,10 @@ export async function downloadImages(urlsOrFile: string | readonly (string | URL
     const current = new Set(urls);
     const entries = [...previous.entries.filter((e) => !current.has(e.url)), ...results.filter((r): r is DownloadResult => !!r)];
     const text = JSON.stringify({ version: 1, entries } satisfies Manifest, null, 1);
-    writing = writing.then(() => writeFileAtomic(manifestFile, text));
-    return writing;
+    const write = writing.then(() => writeFileAtomic(manifestFile, text));
+    // Interim saves are best effort; the final one (awaited below) reports a failure.
+    writing = write.catch(() => {});
+    return force ? write : writing;
   };
 
   const controller = new AbortController();

@@ -22,17 +22,22 @@ export class ImageLoadError extends Error {
 
 const LIMIT_PIXELS = 268_402_689;
 
-export async function readImageBytes(file: string): Promise<Buffer> {
-  let bytes: Buffer;
+/** Reads a file (or takes bytes) and checks it is non-empty and sniffs as an image. */
+export async function readImageBytes(source: string | Uint8Array, file = typeof source === 'string' ? source : '(image bytes)'): Promise<Buffer> {
+  const bytes = typeof source === 'string' ? await readFileNamed(source) : Buffer.from(source.buffer, source.byteOffset, source.byteLength);
+  const hint = typeof source === 'string' ? '; run verifyImages on the folder' : '';
+  if (bytes.length === 0) throw new ImageLoadError(file, 'empty file (0 bytes)');
+  if (!sniffImageType(bytes)) throw new ImageLoadError(file, `${notImageReason(bytes)}${hint}`);
+  return bytes;
+}
+
+async function readFileNamed(file: string): Promise<Buffer> {
   try {
-    bytes = await fs.readFile(file);
+    return await fs.readFile(file);
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     throw new ImageLoadError(file, e.code === 'ENOENT' ? 'file not found' : `unreadable (${e.message})`, { cause: err });
   }
-  if (bytes.length === 0) throw new ImageLoadError(file, 'empty file (0 bytes)');
-  if (!sniffImageType(bytes)) throw new ImageLoadError(file, `${notImageReason(bytes)}; run verifyImages on the folder`);
-  return bytes;
 }
 
 /** The shared start of every decode: EXIF rotation, alpha flattened on white, sRGB. */
@@ -54,8 +59,9 @@ async function raw(file: string, pipe: Sharp): Promise<{ data: Uint8Array; width
  * Validation-style decode into `out` at `offset`: a deterministic centre crop (or squish/pad)
  * to size x size, normalized. Resizing is sharp's (Lanczos, shrink-on-load).
  */
-export async function decodeCenterInto(file: string, size: number, resize: ResizeMethod, normalize: Normalization, out: Float32Array, offset: number): Promise<void> {
-  const bytes = await readImageBytes(file);
+export async function decodeCenterInto(source: string | Uint8Array, size: number, resize: ResizeMethod, normalize: Normalization, out: Float32Array, offset: number): Promise<void> {
+  const file = typeof source === 'string' ? source : '(image bytes)';
+  const bytes = await readImageBytes(source, file);
   const fit = resize === 'squish' ? 'fill' : resize === 'pad' ? 'contain' : 'cover';
   const img = await raw(file, base(bytes).resize({ width: size, height: size, fit, position: 'centre', background: '#000000' }));
   writeNormalized(img, normalize, out, offset);
@@ -96,8 +102,11 @@ export interface LoadImageOptions {
   resize?: ResizeMethod;
 }
 
-/** One image as a float32 [1, size, size, 3] tensor, centre-cropped and normalized like validation, for predict. */
-export async function loadImageTensor(file: string, options: LoadImageOptions = {}): Promise<tf.Tensor4D> {
+/**
+ * One image (a file path, or encoded bytes such as an upload) as a float32 [1, size, size, 3]
+ * tensor, centre-cropped and normalized like validation, for predict.
+ */
+export async function loadImageTensor(file: string | Uint8Array, options: LoadImageOptions = {}): Promise<tf.Tensor4D> {
   const size = options.size ?? 224;
   if (!Number.isInteger(size) || size < 1) throw new RangeError(`size must be a positive integer, got ${size}`);
   const normalize = checkNormalization(options.normalize ?? imagenetStats);

@@ -153,6 +153,11 @@ describe('batch loader on synthetic colours', () => {
     const centre = (5 * 10 + 5) * 3;
     for (let c = 0; c < 3; c++) expect(v[centre + c]).toBeCloseTo(COLOURS.blue![c]! / 127.5 - 1, 2);
     t.dispose();
+    // Encoded bytes (an upload) work the same way.
+    const fromBytes = await loadImageTensor(new Uint8Array(await fs.readFile(file)), { size: 10, normalize: inceptionStats });
+    expect(Array.from(await fromBytes.data())).toEqual(Array.from(v));
+    fromBytes.dispose();
+    await expect(loadImageTensor(new TextEncoder().encode('<html></html>'))).rejects.toThrow(/\(image bytes\): not an image/);
     await expect(loadImageTensor(path.join(root, 'nope.jpg'))).rejects.toThrow(/nope\.jpg: file not found/);
   });
 

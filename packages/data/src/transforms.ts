@@ -203,13 +203,15 @@ export function renderAugmented(
   const zeros = padMode === 'zeros';
   const reflect = padMode === 'reflection';
   let o = offset;
+  const u0 = -1 + 0.5 * step;
   for (let i = 0; i < size; i++) {
     const v = -1 + (i + 0.5) * step;
-    for (let j = 0; j < size; j++) {
-      const u = -1 + (j + 0.5) * step;
-      const w = h6 * u + h7 * v + h8;
-      let x = (h0 * u + h1 * v + h2) / w;
-      let y = (h3 * u + h4 * v + h5) / w;
+    // Row start and per-column increments of the homography's numerators and denominator.
+    let X = h0 * u0 + h1 * v + h2, Y = h3 * u0 + h4 * v + h5, W = h6 * u0 + h7 * v + h8;
+    const dX = h0 * step, dY = h3 * step, dW = h6 * step;
+    for (let j = 0; j < size; j++, X += dX, Y += dY, W += dW) {
+      let x = X / W;
+      let y = Y / W;
       let r = 0, g = 0, b = 0;
       if (zeros && (x < -0.5 || y < -0.5 || x > sw - 0.5 || y > sh - 0.5)) {
         // Outside the image: black, in pixel units, before lighting.

@@ -30,7 +30,10 @@ describe('verifyImages on bears-dirty', () => {
   it('flags exactly the 4 broken files from its README when decoding every file', async () => {
     const dir = await copyDirty();
     const before = await listRel(dir);
-    const report = await verifyImages(dir, { dryRun: true });
+    const seen: number[] = [];
+    const report = await verifyImages(dir, { dryRun: true, onProgress: (p) => seen.push(p.done) });
+    expect(seen).toHaveLength(67);
+    expect(Math.max(...seen)).toBe(67);
     const bad = report.entries.filter((e) => e.verdict === 'bad').map((e) => e.file).sort();
     expect(bad).toEqual(BROKEN);
     expect(report.checked).toBe(67);

@@ -26,3 +26,4 @@ export type { Normalization } from './normalization.js';
 export { LearnerError, ModelFileError } from './errors.js';
 export { lineChartSvg, svgToPng } from './plot.js';
 export { LIBRARY_VERSION, EXPORT_FORMAT_VERSION, CHECKPOINT_FORMAT_VERSION } from './version.js';
+export { forwardFlops } from './flops.js';

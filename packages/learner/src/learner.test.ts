@@ -7,7 +7,8 @@ import { cnnLearner, evenMults, type Learner } from './learner.js';
 import { customArch } from './archs.js';
 import { loadLearner } from './export.js';
 import { accuracy, errorRate } from './metrics.js';
-import type { Callback } from './callbacks.js';
+import { checkpointCallback, progressCallback, type Callback } from './callbacks.js';
+import { cpuBackend, registerBackend, useBackend } from '@bears/backend';
 import { makeImageFolder, makeTinyModelFolder, tempDir, wasm } from './test-support/fixtures.js';
 import { unitStats } from './normalization.js';
 
@@ -149,6 +150,23 @@ describe('frozen training on cached activations', () => {
   });
 });
 
+describe('built-in callbacks', () => {
+  it('progress prints a bar per batch; checkpoint saves on improvement of the monitored metric', async () => {
+    const learn = await tinyLearner();
+    const out: string[] = [];
+    const saved: string[] = [];
+    const orig = learn.save.bind(learn);
+    learn.save = async (name: string) => (saved.push(name), orig(name));
+    await learn.fitOneCycle(3, 1e-2, { callbacks: [progressCallback((s) => out.push(s)), checkpointCallback('best', { monitor: 'valid_loss' })] });
+    expect(out.some((l) => /epoch 3\/3 \[#{30}\] 3\/3 loss \d\.\d{4}/.test(l))).toBe(true);
+    const losses = learn.recorder.epochs.map((e) => e.validLoss);
+    const improvements = losses.filter((v, i) => losses.slice(0, i).every((p) => v < p)).length;
+    expect(saved.length).toBe(improvements);
+    await expect(learn.fitOneCycle(1, 1e-3, { callbacks: [checkpointCallback('x', { monitor: 'nope' })] })).rejects.toThrow(/no metric named 'nope'/);
+    learn.dispose();
+  });
+});
+
 describe('lrFind', () => {
   it('suggests a learning rate and restores the weights and optimizer', async () => {
     const learn = await tinyLearner();
@@ -275,6 +293,17 @@ describe('export, loadLearner, predict', () => {
     const t = tf.fill([50, 60, 3], 128);
     expect((await loaded.predict(t as tf.Tensor3D)).probabilities.length).toBe(3);
     t.dispose();
+    // The same folder on another backend (the cpu reference) predicts the same.
+    registerBackend(cpuBackend);
+    await useBackend('cpu', { env: null });
+    try {
+      const onCpu = await loadLearner(out);
+      const cpuPreds = await onCpu.predictBatch(files);
+      cpuPreds.forEach((g, i) => g.probabilities.forEach((p, j) => expect(p).toBeCloseTo(expected[i]!.probabilities[j]!, 4)));
+      onCpu.dispose();
+    } finally {
+      await wasm();
+    }
     await expect(loaded.predict('/no/such.jpg')).rejects.toThrow(/cannot read \/no\/such.jpg/);
     await expect(loaded.predict(new Uint8Array([1, 2, 3]))).rejects.toThrow(/cannot decode image bytes/);
     loaded.dispose();

@@ -208,7 +208,7 @@ export class Learner {
     this.cache = await FeatureCache.build(this.data, this.body.model, {
       views: this.options.cacheViews,
       size: this.inputSize,
-      batchSize: Math.min(this.options.batchSize, 32),
+      batchSize: Math.min(this.options.batchSize, 16),
       normalize: this.normalize,
       bodyVersion: this.bodyVersion,
       concurrency: this.options.concurrency,
@@ -336,7 +336,7 @@ export class Learner {
         b.x.dispose();
       }
     } else {
-      const loader = this.data.loader('valid', { batchSize: Math.min(this.options.batchSize, 32), size: this.inputSize, normalize: this.normalize, concurrency: this.options.concurrency });
+      const loader = this.data.loader('valid', { batchSize: Math.min(this.options.batchSize, 16), size: this.inputSize, normalize: this.normalize, concurrency: this.options.concurrency });
       for await (const b of loader) {
         logitsParts.push(tf.tidy(() => this.logits(b.x, false, false)));
         labelParts.push(tf.clone(b.y));

@@ -105,11 +105,11 @@ export class MobileNetV2 {
       for (const l of layer.layers) h = this.run(l, h);
       return layer.residual ? tf.add(h, x) : h;
     }
-    const y = layer.kind === 'conv'
-      ? tf.conv2d(x, layer.w as tf.Tensor4D, layer.stride, 'same') as tf.Tensor4D
-      : tf.depthwiseConv2d(x, layer.w as tf.Tensor4D, layer.stride, 'same') as tf.Tensor4D;
+    const y: tf.Tensor4D = layer.kind === 'conv'
+      ? tf.conv2d(x, layer.w as tf.Tensor4D, layer.stride, 'same')
+      : tf.depthwiseConv2d(x, layer.w as tf.Tensor4D, layer.stride, 'same');
     const { mean, variance } = tf.moments(y, [0, 1, 2]);
-    const n = tf.batchNorm(y, mean, variance, layer.bn.beta, layer.bn.gamma, 1e-3);
+    const n = tf.batchNorm(y, mean, variance, layer.bn.beta, layer.bn.gamma, 1e-3) as tf.Tensor4D;
     return layer.kind === 'dw' || layer.relu6 ? tf.relu6(n) : n;
   }
 

@@ -22,7 +22,8 @@ export function conv2DBackpropInput(args: {
     throw new Error(`Conv2DBackpropInput: dy shape [${dy.shape.join(', ')}] does not match the forward output [${g.batch}, ${g.outH}, ${g.outW}, ${g.outC}]`);
   }
   return composed(backend, tf.Conv2DBackpropInput, (s) => {
-    const rotated = s.run(tf.Reverse, { x: filter }, { dims: [0, 1] });
+    // tfjs-wasm's Reverse is an index-per-element loop: skip it where the flip is a no-op (1x1).
+    const rotated = g.fH === 1 && g.fW === 1 ? filter : s.run(tf.Reverse, { x: filter }, { dims: [0, 1] });
     const w = s.transpose(rotated, [0, 1, 3, 2]); // [fH, fW, outC, inC]
     const d = zeroDilate(s, dy, g.strideH, g.strideW);
     const spanH = (g.fH - 1) * g.dilH + 1, spanW = (g.fW - 1) * g.dilW + 1;

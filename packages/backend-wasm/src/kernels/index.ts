@@ -1,27 +1,29 @@
-import * as tf from '@tensorflow/tfjs-core';
+import type * as tf from '@tensorflow/tfjs-core';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter.js';
 import { conv2DBackpropInputConfig } from './conv2d-backprop-input.js';
 import { depthwiseConv2dNativeBackpropFilterConfig } from './depthwise-backprop-filter.js';
 import { depthwiseConv2dNativeBackpropInputConfig } from './depthwise-backprop-input.js';
+import { installKernel } from './override.js';
+import { meanConfig, sumConfig } from './reduce.js';
+import { tileConfig } from './tile.js';
 
 /**
- * The kernels Bears registers on 'wasm'. Three are missing from tfjs-backend-wasm 4.22; its
- * Conv2DBackpropInput exists but is a naive loop (about 1 GFLOP/s), so ours replaces it.
+ * The kernels Bears registers on 'wasm'. Three are missing from tfjs-backend-wasm 4.22
+ * (Conv2DBackpropFilter, DepthwiseConv2dNativeBackpropInput/Filter). The others exist but are
+ * slow on the shapes a training step produces (Conv2DBackpropInput is a naive loop; Tile, Sum and
+ * Mean index every element): ours add fast paths and fall back to tfjs's kernel otherwise.
  */
 export const trainingKernelConfigs: readonly tf.KernelConfig[] = [
   conv2DBackpropFilterConfig,
   conv2DBackpropInputConfig,
   depthwiseConv2dNativeBackpropFilterConfig,
   depthwiseConv2dNativeBackpropInputConfig,
+  tileConfig,
+  sumConfig,
+  meanConfig,
 ];
 
-/** Registers the training kernels tfjs-backend-wasm lacks (or runs slowly). Idempotent. */
+/** Registers the training kernels on 'wasm' (before or after the backend starts). Idempotent. */
 export function registerTrainingKernels(): void {
-  for (const config of trainingKernelConfigs) {
-    const current = tf.getKernel(config.kernelName, 'wasm');
-    if (current?.kernelFunc === config.kernelFunc) continue;
-    // Replaces tfjs's own version (or one from a second copy of this module).
-    if (current) tf.unregisterKernel(config.kernelName, 'wasm');
-    tf.registerKernel(config);
-  }
+  for (const config of trainingKernelConfigs) installKernel(config);
 }

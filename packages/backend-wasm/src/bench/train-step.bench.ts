@@ -1,0 +1,105 @@
+// One MobileNetV2 training step (forward, backward, SGD-momentum update), batch 16 at 224x224,
+// on tfjs-backend-wasm with Bears' training kernels vs tfjs-backend-cpu, in one run.
+// Env: BENCH_BATCH (16), BENCH_SIZE (224), BENCH_WASM_STEPS (3), BENCH_CPU_STEPS (1), BENCH_CPU=0 to skip cpu.
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import '@bears/backend';
+import { registerTrainingKernels } from '../kernels/index.js';
+import { useBackend } from '@bears/backend';
+import '../index.js';
+import { timeKernels } from './kernel-timer.js';
+import { MobileNetV2, trainStep } from './mobilenet-v2.js';
+
+const env = (k: string, d: number) => (process.env[k] === undefined ? d : Number(process.env[k]));
+const batch = env('BENCH_BATCH', 16);
+const size = env('BENCH_SIZE', 224);
+const wasmSteps = env('BENCH_WASM_STEPS', 3);
+const cpuSteps = env('BENCH_CPU_STEPS', 1);
+const runCpu = process.env.BENCH_CPU !== '0';
+const classes = 10;
+
+interface Side { name: string; seconds: number[]; loss: number[]; kernels?: Map<string, { ms: number; calls: number }> }
+
+function batchData(): { x: tf.Tensor4D; y: tf.Tensor2D } {
+  const x = tf.randomNormal([batch, size, size, 3], 0, 1, 'float32', 7) as tf.Tensor4D;
+  const labels = tf.tensor1d(Array.from({ length: batch }, (_, i) => i % classes), 'int32');
+  const y = tf.oneHot(labels, classes) as tf.Tensor2D;
+  labels.dispose();
+  return { x, y };
+}
+
+function measure(name: string, steps: number, warmup: boolean, profile: boolean): Side {
+  const model = new MobileNetV2({ classes, seed: 1 });
+  const optimizer = tf.train.momentum(0.01, 0.9);
+  const { x, y } = batchData();
+  const side: Side = { name, seconds: [], loss: [] };
+  if (warmup) trainStep(model, optimizer, x, y); // XNNPACK operator setup, heap growth
+  for (let i = 0; i < steps; i++) {
+    const t0 = performance.now();
+    side.loss.push(trainStep(model, optimizer, x, y));
+    side.seconds.push((performance.now() - t0) / 1000);
+    console.error(`${name} step ${i + 1}/${steps}: ${side.seconds.at(-1)!.toFixed(2)} s`);
+  }
+  if (profile) {
+    const timer = timeKernels(tf.getBackend());
+    try {
+      trainStep(model, optimizer, x, y);
+    } finally {
+      timer.restore();
+    }
+    side.kernels = timer.totals;
+  }
+  tf.dispose([x, y]);
+  optimizer.dispose();
+  model.dispose();
+  return side;
+}
+
+const median = (a: number[]) => [...a].sort((p, q) => p - q)[Math.floor(a.length / 2)]!;
+
+registerTrainingKernels();
+const active = await useBackend('wasm', { env: null });
+const probe = new MobileNetV2({ classes });
+const flopsPerStep = 3 * 2 * probe.macsPerImage224 * batch * (size / 224) ** 2; // forward + dx + dW
+probe.dispose();
+console.log(`MobileNetV2 (alpha 1.0, ${classes} classes) training step, batch ${batch} at ${size}x${size}: ${(flopsPerStep / 1e9).toFixed(1)} GFLOP`);
+console.log(`wasm: ${active.capabilities.details}`);
+const wasm = measure('wasm', wasmSteps, true, true);
+const heapMB = ((tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8.length / 2 ** 20).toFixed(0);
+let cpu: Side | undefined;
+if (runCpu && cpuSteps > 0) {
+  await tf.setBackend('cpu');
+  cpu = measure('cpu', cpuSteps, false, false);
+}
+
+const wasmS = median(wasm.seconds);
+const cpuS = cpu ? median(cpu.seconds) : undefined;
+const row = (name: string, s: number, steps: number) =>
+  `| ${name.padEnd(26)} | ${s.toFixed(2).padStart(8)} | ${(flopsPerStep / s / 1e9).toFixed(2).padStart(8)} | ${String(steps).padStart(5)} |`;
+console.log('\n| backend                    |   s/step |  GFLOP/s | steps |');
+console.log('|----------------------------|----------|----------|-------|');
+console.log(row('wasm + Bears kernels', wasmS, wasm.seconds.length));
+if (cpu && cpuS !== undefined) console.log(row('cpu (tfjs-backend-cpu)', cpuS, cpu.seconds.length));
+if (cpuS !== undefined) console.log(`\nwasm is ${(cpuS / wasmS).toFixed(1)}x faster than cpu (wasm heap ${heapMB} MB)`);
+
+if (wasm.kernels) {
+  const total = [...wasm.kernels.values()].reduce((a, k) => a + k.ms, 0);
+  console.log('\nwasm kernels in one step (top 15 by time):\n| kernel | ms | calls | share |\n|---|---:|---:|---:|');
+  for (const [name, k] of [...wasm.kernels.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, 15)) {
+    console.log(`| ${name} | ${k.ms.toFixed(0)} | ${k.calls} | ${((100 * k.ms) / total).toFixed(1)}% |`);
+  }
+}
+
+console.log(JSON.stringify({
+  benchmark: 'mobilenet_v2_train_step',
+  batch,
+  size,
+  gflop_per_step: +(flopsPerStep / 1e9).toFixed(2),
+  wasm_s_per_step: +wasmS.toFixed(3),
+  wasm_gflops: +(flopsPerStep / wasmS / 1e9).toFixed(2),
+  cpu_s_per_step: cpuS === undefined ? null : +cpuS.toFixed(3),
+  cpu_gflops: cpuS === undefined ? null : +(flopsPerStep / cpuS / 1e9).toFixed(3),
+  cpu_steps: cpu?.seconds.length ?? 0,
+  wasm_vs_cpu_ratio: cpuS === undefined ? null : +(cpuS / wasmS).toFixed(2),
+  wasm_heap_mb: Number(heapMB),
+}));

@@ -1,0 +1,177 @@
+// Learner benchmarks on ../shared (wasm backend): frozen training with cached activations vs
+// recomputing the body, unfrozen training GFLOP/s vs the forward pass's, predict latency, and the
+// lesson's recipe. Flags: --quick (skip the full recipe), --size N (default 224).
+// Prints a table, then one JSON line with every figure (ratios in keys containing "ratio").
+import '@bears/backend-wasm';
+import * as tf from '@tensorflow/tfjs-core';
+import { useBackend } from '@bears/backend';
+import { ImageDataset } from '@bears/data';
+import { mkdir, mkdtemp, readdir, rm, symlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { cnnLearner, loadLearner, type Learner } from '../index.js';
+import { forwardFlops } from '../flops.js';
+
+const SHARED = fileURLToPath(new URL('../../../../../shared/', import.meta.url));
+const BEARS = path.join(SHARED, 'data/bears');
+const MOBILENET = path.join(SHARED, 'models/mobilenet_v1_0.75_224');
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const sizeArg = args.indexOf('--size');
+const SIZE = sizeArg >= 0 ? Number(args[sizeArg + 1]) : 224;
+
+const rows: Array<[string, string]> = [];
+const out: Record<string, number | string> = {};
+function report(key: string, value: number, label: string, unit = '', digits = 2): void {
+  out[key] = Number(value.toFixed(4));
+  rows.push([label, `${value.toFixed(digits)}${unit ? ' ' + unit : ''}`]);
+  console.error(`  ${label}: ${value.toFixed(digits)} ${unit}`);
+}
+
+/** A folder of symlinks to the first n images of each class, so timing runs stay short. */
+async function subset(perClass: number): Promise<string> {
+  const root = await mkdtemp(path.join(tmpdir(), 'bears-bench-'));
+  for (const cls of ['black', 'grizzly', 'teddy']) {
+    await mkdir(path.join(root, cls));
+    const files = (await readdir(path.join(BEARS, cls))).sort().slice(0, perClass);
+    for (const f of files) await symlink(path.join(BEARS, cls, f), path.join(root, cls, f));
+  }
+  return root;
+}
+
+const now = () => performance.now();
+const quiet = () => {};
+
+async function main(): Promise<void> {
+  const backend = await useBackend('wasm', { env: null });
+  out.backend = backend.name;
+  out.details = backend.capabilities.details ?? '';
+  out.size = SIZE;
+  console.error(`backend ${backend.name} (${out.details}), size ${SIZE}`);
+
+  // 1. Frozen epoch: cached activations vs the body recomputed every step (same data, same run).
+  {
+    const root = await subset(32);
+    const ds = await ImageDataset.fromFolder(root, { validPct: 0.2, seed: 42, size: SIZE });
+    const cached = await cnnLearner(ds, { pretrained: MOBILENET, batchSize: 32, cacheViews: 1, log: quiet });
+    let t = now();
+    await cached.prepareFeatures();
+    const extractSec = (now() - t) / 1000;
+    await cached.fitOneCycle(1); // warm-up (kernels, optimizer slots)
+    t = now();
+    await cached.fitOneCycle(3);
+    const cachedEpoch = (now() - t) / 3000;
+    const plain = await cnnLearner(ds, { pretrained: MOBILENET, batchSize: 32, featureCache: false, log: quiet });
+    t = now();
+    await plain.fitOneCycle(1);
+    const plainEpoch = (now() - t) / 1000;
+    report('frozen_images', ds.train.length, 'frozen: train images in the timing subset', '', 0);
+    report('frozen_epoch_recompute_s', plainEpoch, 'frozen epoch, body recomputed every step', 's');
+    report('frozen_epoch_cached_s', cachedEpoch, 'frozen epoch on cached activations', 's', 3);
+    report('frozen_epoch_ratio', plainEpoch / cachedEpoch, 'frozen epoch speed-up (recompute / cached)', 'x', 1);
+    report('frozen_extract_s', extractSec, 'one-off activation extraction (1 view + valid)', 's');
+    // Whole 4-epoch frozen fit, extraction included, against 4 recomputed epochs.
+    report('frozen_fit4_ratio', (4 * plainEpoch) / (extractSec + 4 * cachedEpoch), 'fitOneCycle(4) speed-up incl. extraction', 'x', 1);
+    cached.dispose();
+    plain.dispose();
+    await rm(root, { recursive: true, force: true });
+  }
+
+  // 2. Unfrozen training throughput vs the forward pass (GFLOP/s, same model and batch).
+  {
+    const root = await subset(8);
+    const ds = await ImageDataset.fromFolder(root, { validPct: 0.2, seed: 42, size: SIZE });
+    const lines: string[] = [];
+    const learn = await cnnLearner(ds, { pretrained: MOBILENET, batchSize: 8, log: (l) => lines.push(l) });
+    const fwdFlops = forwardFlops(learn.body.model) + forwardFlops(learn.head);
+    report('model_gflop_per_image', fwdFlops / 1e9, 'MobileNet v1 0.75 body + head forward', 'GFLOP', 3);
+    const x = tf.randomUniform([8, SIZE, SIZE, 3], -1, 1);
+    const y = tf.tensor1d([0, 1, 2, 0, 1, 2, 0, 1], 'int32');
+    const model = learn.inferenceModel();
+    tf.dispose(model.predict(x) as tf.Tensor);
+    let t = now();
+    const fwdReps = 3;
+    for (let i = 0; i < fwdReps; i++) {
+      const p = model.predict(x) as tf.Tensor;
+      await p.data();
+      p.dispose();
+    }
+    const fwdSec = (now() - t) / 1000;
+    const fwdGflops = (fwdReps * 8 * fwdFlops) / fwdSec / 1e9;
+    learn.unfreeze();
+    const step = (learn as unknown as { trainStep(b: { x: tf.Tensor; y: tf.Tensor1D; features: boolean }): Promise<number> }).trainStep.bind(learn);
+    await step({ x, y, features: false }); // warm-up + memory plan
+    const trainReps = 3;
+    t = now();
+    for (let i = 0; i < trainReps; i++) await step({ x, y, features: false });
+    const trainSec = (now() - t) / 1000;
+    const trainImgs = (trainReps * 8) / trainSec;
+    // Backward costs about twice the forward (input and weight gradients), so a step is ~3x forward FLOPs.
+    const trainGflops = (trainImgs * 3 * fwdFlops) / 1e9;
+    report('forward_img_s', (fwdReps * 8) / fwdSec, 'forward (inference) throughput, batch 8', 'img/s');
+    report('forward_gflops', fwdGflops, 'forward GFLOP/s', 'GFLOP/s');
+    report('unfrozen_train_img_s', trainImgs, 'unfrozen training throughput (fwd+bwd+AdamW), batch 8', 'img/s');
+    report('unfrozen_train_gflops', trainGflops, 'unfrozen training GFLOP/s (3x forward FLOPs)', 'GFLOP/s');
+    report('train_vs_forward_gflops_ratio', trainGflops / fwdGflops, 'training GFLOP/s / forward GFLOP/s', '', 2);
+    const planLine = lines.find((l) => l.startsWith('memory:'));
+    out.memory_plan = planLine ?? 'batch 8 fits the wasm heap';
+    tf.dispose([x, y]);
+
+    // 3. Predict: one image with decode, and batches.
+    const exportDir = await mkdtemp(path.join(tmpdir(), 'bears-bench-export-'));
+    learn.freeze();
+    await learn.export(exportDir);
+    learn.dispose();
+    const clf = await loadLearner(exportDir);
+    const files = (await readdir(path.join(BEARS, 'teddy'))).sort().slice(0, 32).map((f) => path.join(BEARS, 'teddy', f));
+    await clf.predict(files[0]!);
+    const lat: number[] = [];
+    for (const f of files.slice(0, 10)) {
+      t = now();
+      await clf.predict(f);
+      lat.push(now() - t);
+    }
+    lat.sort((a, b) => a - b);
+    report('predict_one_ms', lat[Math.floor(lat.length / 2)]!, 'predict(one JPEG path) median latency incl. decode', 'ms', 0);
+    t = now();
+    await clf.predictBatch(files, { batchSize: 16 });
+    report('predict_batch_img_s', files.length / ((now() - t) / 1000), 'predictBatch(32 JPEGs) throughput', 'img/s', 1);
+    clf.dispose();
+    await rm(exportDir, { recursive: true, force: true });
+    await rm(root, { recursive: true, force: true });
+  }
+
+  // 4. The lesson's recipe on all of ../shared/data/bears.
+  if (!quick) {
+    const t0 = now();
+    const ds = await ImageDataset.fromFolder(BEARS, { validPct: 0.2, seed: 42, size: SIZE });
+    const log = (l: string) => console.error(`  | ${l}`);
+    const learn: Learner = await cnnLearner(ds, { pretrained: MOBILENET, log });
+    const frozen = await learn.fitOneCycle(4);
+    const frozenSec = (now() - t0) / 1000;
+    const f = frozen.epochs[frozen.epochs.length - 1]!;
+    report('recipe_frozen_s', frozenSec, 'recipe: fitOneCycle(4) frozen, incl. loading + extraction', 's', 1);
+    report('recipe_frozen_error_rate', f.metrics.error_rate!, 'recipe: frozen error_rate (valid)', '', 4);
+    report('recipe_frozen_valid_loss', f.validLoss, 'recipe: frozen valid_loss', '', 4);
+    learn.unfreeze();
+    const t1 = now();
+    const unfrozen = await learn.fitOneCycle(2, [1e-5, 3e-4]);
+    const u = unfrozen.epochs[unfrozen.epochs.length - 1]!;
+    report('recipe_unfrozen_s', (now() - t1) / 1000, 'recipe: unfreeze + fitOneCycle(2, [1e-5, 3e-4])', 's', 1);
+    report('recipe_unfrozen_error_rate', u.metrics.error_rate!, 'recipe: error_rate after unfreezing', '', 4);
+    report('recipe_unfrozen_valid_loss', u.validLoss, 'recipe: valid_loss after unfreezing', '', 4);
+    out.recipe_valid_images = ds.valid.length;
+    learn.dispose();
+  }
+
+  const w = Math.max(...rows.map((r) => r[0].length));
+  console.log(`@bears/learner benchmark (${out.backend}: ${out.details}; ${SIZE} px)`);
+  for (const [k, v] of rows) console.log(`${k.padEnd(w)}  ${v}`);
+  console.log(JSON.stringify(out));
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
