@@ -84,6 +84,23 @@ describe('batch loader on synthetic colours', () => {
     expect(epoch1.map((b) => Array.from(b.x))).toEqual(second.map((b) => Array.from(b.x)));
   });
 
+  it('every resize method keeps a solid image solid; pad with zeros adds black borders', async () => {
+    for (const resize of ['randomResizedCrop', 'crop', 'squish', 'pad'] as const) {
+      const [b] = await collect(ds.loader('train', { batchSize: 4, transforms: { resize, maxLighting: 0 } }));
+      for (let k = 0; k < b!.y.length; k++) {
+        const rgb = COLOURS[ds.classes[b!.y[k]!]!]!;
+        const expected = (rgb[0]! / 255 - imagenetStats.mean[0]!) / imagenetStats.std[0]!;
+        for (let p = 0; p < 256; p += 17) expect(b!.x[k * 768 + p * 3]).toBeCloseTo(expected, 3);
+      }
+    }
+    // Images are 40..72 x 30..50: padding to a square brings in black rows when padMode is zeros.
+    const [padded] = await collect(ds.loader('valid', { batchSize: 2, transforms: { resize: 'pad' } }));
+    const black = (0 - imagenetStats.mean[0]!) / imagenetStats.std[0]!;
+    expect(padded!.x[0]).toBeCloseTo(black, 3);
+    const [zeros] = await collect(ds.loader('train', { batchSize: 2, transforms: { resize: 'pad', padMode: 'zeros', maxLighting: 0, maxRotate: 0, maxWarp: 0, maxZoom: 1 } }));
+    expect(Array.from(zeros!.x.subarray(0, 768)).some((v) => Math.abs(v - black) < 1e-3)).toBe(true);
+  });
+
   it('disposes tensors: flat across a loop, after a break, and after an error', async () => {
     const before = tf.memory().numTensors;
     for await (const b of ds.loader('train', { batchSize: 4 })) {

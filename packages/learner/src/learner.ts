@@ -63,7 +63,7 @@ export interface FitOptions {
   /** Resume from this checkpoint if it holds an unfinished run of the same fit (epochs, lr). */
   resume?: string;
   callbacks?: Callback[];
-  /** One-cycle warm-up fraction (fastai: 0.25). */
+  /** One-cycle warm-up fraction (default 0.3, fastai v1's, the lesson's library). */
   pctStart?: number;
 }
 
@@ -84,6 +84,9 @@ export interface LrFindOutcome extends LrFindResult {
   /** The sweep with the suggestions marked, as PNG. */
   plot(): Promise<Uint8Array>;
 }
+
+/** fastai v1's default maximum learning rate (defaults.lr = 3e-3), what the lesson's fit_one_cycle(4) used. */
+export const DEFAULT_LR = 3e-3;
 
 /** fastai's even_mults: n values geometrically spaced from lo to hi. */
 export function evenMults(lo: number, hi: number, n: number): number[] {
@@ -367,12 +370,12 @@ export class Learner {
    * fastai's fit_one_cycle: AdamW with the one-cycle schedule (lr warm-up then cosine anneal, momentum
    * the other way). `lr` is one rate for every group or [lo, hi] spread over the three layer groups.
    */
-  async fitOneCycle(epochs: number, lr: number | [number, number] = 1e-3, options: FitOptions = {}): Promise<FitResult> {
+  async fitOneCycle(epochs: number, lr: number | [number, number] = DEFAULT_LR, options: FitOptions = {}): Promise<FitResult> {
     if (!Number.isInteger(epochs) || epochs < 1) throw new LearnerError(`epochs must be a positive integer, got ${epochs}`);
     const lrs = resolveLrs(lr, 3);
     const batches = this.trainBatchCount();
     const totalSteps = epochs * batches;
-    const schedule = oneCycle({ totalSteps, maxLr: lrs, pctStart: options.pctStart ?? 0.25, divFactor: 25, finalDivFactor: 1e4, moms: [0.95, 0.85, 0.95] });
+    const schedule = oneCycle({ totalSteps, maxLr: lrs, pctStart: options.pctStart ?? 0.3, divFactor: 25, finalDivFactor: 1e4, moms: [0.95, 0.85, 0.95] });
     let startEpoch = 0;
     const fitKey = { kind: 'oneCycle' as const, epochs, lr, frozen: this.frozen };
     if (options.resume) {

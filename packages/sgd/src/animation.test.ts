@@ -71,6 +71,18 @@ describe('fitAnimationSvg', () => {
     expect(wild).not.toMatch(/="[^"]*(NaN|Infinity)[^"]*"/);
   });
 
+  it('rings the minibatch of each SGD update', async () => {
+    const sgd = await minibatchSgd(data, { epochs: 2, batchSize: 10, seed: 5 });
+    const svg = fitAnimationSvg(data, sgd);
+    checkXml(svg);
+    const groups = [...svg.matchAll(/<g class="batch"[^>]*>(.*?)<\/g>/g)];
+    expect(groups).toHaveLength(20); // one per update; the initial guess has none
+    for (const g of groups) expect(g[1]!.match(/<circle /g)).toHaveLength(10);
+    expect(fitAnimationSvg(data, sgd, { showBatch: false })).not.toContain('class="batch"');
+    expect(fitFrameSvg(data, sgd.history[3]!)).toContain('class="batch"');
+    expect(fitAnimationSvg(data, run)).not.toContain('class="batch"');
+  });
+
   it('rejects bad input', () => {
     expect(() => fitAnimationSvg(data, { history: [] } as never)).toThrow(/non-empty history/);
     expect(() => fitAnimationSvg({} as never, run)).toThrow(/expected LinearData/);

@@ -18,6 +18,8 @@ export interface FitAnimationOptions {
   holdFrames?: number;
   /** Draw the line the data was made with, dashed. */
   showTrue?: boolean;
+  /** Minibatch SGD runs: ring the points of the minibatch each update used (default true). */
+  showBatch?: boolean;
   title?: string;
 }
 
@@ -33,6 +35,7 @@ export function animationFrames(run: LinearRun, maxFrames = 100): LinearStep[] {
 
 interface Scene {
   frame: PlotFrame;
+  points: Array<[number, number]>;
   head: string;
   lineAt: (a: readonly number[]) => { y1: number; y2: number };
   xLo: number;
@@ -56,7 +59,8 @@ function scene(data: LinearData, options: FitAnimationOptions): Scene {
     const t = lineEnds(data.trueA, xLo, xHi, frame);
     parts.push(`<line clip-path="url(#fit-area)" x1="${n(frame.sx(xLo))}" y1="${n(t.y1)}" x2="${n(frame.sx(xHi))}" y2="${n(t.y2)}" stroke="#2ca02c" stroke-width="1.5" stroke-dasharray="6 4"/>`);
   }
-  return { frame, head: parts.join('\n'), lineAt: (a) => lineEnds(a, xLo, xHi, frame), xLo, xHi };
+  const points = xs.map((v, i) => [frame.sx(v), frame.sy(ys[i]!)] as [number, number]);
+  return { frame, points, head: parts.join('\n'), lineAt: (a) => lineEnds(a, xLo, xHi, frame), xLo, xHi };
 }
 
 /** Pixel y of the fitted line y = a0 * x + a1 at both ends of the x axis (clamped so it stays finite). */
@@ -96,23 +100,40 @@ export function fitAnimationSvg(data: LinearData, run: LinearRun, options: FitAn
       `<animate attributeName="y2" dur="${dur}" calcMode="discrete" repeatCount="indefinite" values="${ends.map((e) => n(e.y2)).join(';')}"/>` +
       '</line>',
   );
-  // One caption per frame, each visible during its own slot of the loop.
-  const tx = n(frame.left + 8);
-  const ty = n(frame.top + 16);
-  frames.forEach((s, k) => {
+  // Per-frame captions (and minibatch rings), each visible during its own slot of the loop.
+  const slot = (k: number) => {
     const start = k / total;
     const end = k === frames.length - 1 ? 1 : (k + 1) / total;
     const keyTimes = k === 0 ? `0;${kt(end)}` : end >= 1 ? `0;${kt(start)}` : `0;${kt(start)};${kt(end)}`;
     const values = k === 0 ? 'visible;hidden' : end >= 1 ? 'hidden;visible' : 'hidden;visible;hidden';
-    const base = k === frames.length - 1 ? 'visible' : 'hidden';
-    p.push(
-      `<text class="caption" x="${tx}" y="${ty}" font-size="12" fill="#111" visibility="${base}">${esc(caption(s))}` +
-        `<animate attributeName="visibility" dur="${dur}" calcMode="discrete" repeatCount="indefinite" keyTimes="${keyTimes}" values="${values}"/></text>`,
-    );
+    return {
+      base: k === frames.length - 1 ? 'visible' : 'hidden',
+      animate: `<animate attributeName="visibility" dur="${dur}" calcMode="discrete" repeatCount="indefinite" keyTimes="${keyTimes}" values="${values}"/>`,
+    };
+  };
+  if (options.showBatch ?? true) {
+    frames.forEach((s, k) => {
+      if (!s.batch?.length) return;
+      const { base, animate } = slot(k);
+      p.push(`<g class="batch" fill="none" stroke="#ff7f0e" stroke-width="1.5" visibility="${base}">${animate}${batchRings(sc, s.batch)}</g>`);
+    });
+  }
+  const tx = n(frame.left + 8);
+  const ty = n(frame.top + 16);
+  frames.forEach((s, k) => {
+    const { base, animate } = slot(k);
+    p.push(`<text class="caption" x="${tx}" y="${ty}" font-size="12" fill="#111" visibility="${base}">${esc(caption(s))}${animate}</text>`);
   });
   p.push('</g>');
   p.push('</svg>');
   return p.join('\n') + '\n';
+}
+
+function batchRings(sc: Scene, batch: readonly number[]): string {
+  return batch
+    .filter((i) => i >= 0 && i < sc.points.length)
+    .map((i) => `<circle cx="${n(sc.points[i]![0])}" cy="${n(sc.points[i]![1])}" r="5.5"/>`)
+    .join('');
 }
 
 function kt(v: number): string {
@@ -128,6 +149,7 @@ export function fitFrameSvg(data: LinearData, step: LinearStep, options: FitAnim
   return (
     [
       sc.head,
+      ...((options.showBatch ?? true) && step.batch?.length ? [`<g class="batch" fill="none" stroke="#ff7f0e" stroke-width="1.5">${batchRings(sc, step.batch)}</g>`] : []),
       `<line class="fit" clip-path="url(#fit-area)" x1="${n(frame.sx(sc.xLo))}" y1="${n(e.y1)}" x2="${n(frame.sx(sc.xHi))}" y2="${n(e.y2)}" stroke="#d62728" stroke-width="2.5"/>`,
       `<text class="caption" x="${n(frame.left + 8)}" y="${n(frame.top + 16)}" font-size="12" fill="#111">${esc(caption(step))}</text>`,
       '</svg>',

@@ -134,7 +134,9 @@ describe('minibatchSgd', () => {
     expect(run.history).toHaveLength(1 + 10 * 10);
     expect(run.history[10]!.epoch).toBe(1);
     expect(run.history[11]!.epoch).toBe(2);
-    expect(run.history.slice(1).every((h) => typeof h.batchLoss === 'number')).toBe(true);
+    expect(run.history.slice(1).every((h) => typeof h.batchLoss === 'number' && h.batch!.length === 10)).toBe(true);
+    // each epoch visits every point exactly once
+    expect(run.history.slice(1, 11).flatMap((h) => h.batch!).sort((a, b) => a - b)).toEqual(Array.from({ length: 100 }, (_, i) => i));
     expect(Math.abs(run.a[0]! - 3)).toBeLessThan(0.2);
     expect(Math.abs(run.a[1]! - 2)).toBeLessThan(0.15);
   });

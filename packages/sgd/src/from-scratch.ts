@@ -120,6 +120,8 @@ export interface LinearStep {
   loss: number;
   /** Minibatch SGD: the mse on the minibatch the update used (computed before the update). */
   batchLoss?: number;
+  /** Minibatch SGD: indices of the points the update used. */
+  batch?: number[];
 }
 
 export interface LinearRun {
@@ -182,7 +184,7 @@ export async function minibatchSgd(data: LinearData, options: MinibatchSgdOption
     }
     schedule.push(batches);
   }
-  return train(data, 'sgd', options, Math.min(batchSize, data.n), schedule.length ? schedule : []);
+  return train(data, 'sgd', options, Math.min(batchSize, data.n), schedule);
 }
 
 async function train(
@@ -224,7 +226,10 @@ async function train(
         const aNow = Array.from(await a.data());
         step++;
         const rec: LinearStep = { step, epoch: e + 1, a: aNow, loss: lossAt(data, aNow) };
-        if (method === 'sgd') rec.batchLoss = lossValue;
+        if (method === 'sgd') {
+          rec.batchLoss = lossValue;
+          rec.batch = [...batch];
+        }
         history.push(rec);
         if (options.onStep) await options.onStep(rec);
         if (!Number.isFinite(rec.loss) || aNow.some((v) => !Number.isFinite(v))) {
@@ -280,6 +285,7 @@ export function diagnoseLinearRun(run: LinearRun, data: LinearData, options: { t
   const progress = span > 0 ? (first - last) / span : 1;
   const fmt = (v: number) => (Number.isFinite(v) ? (Math.abs(v) >= 1e4 ? v.toExponential(2) : v.toFixed(4)) : String(v));
   const steps = run.history.length - 1;
+  if (steps === 0) throw new Error('diagnoseLinearRun: the run has no steps to judge (steps: 0)');
   if (run.diverged || !Number.isFinite(last) || last > first) {
     return {
       kind: 'lr-too-high',

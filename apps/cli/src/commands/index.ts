@@ -1,7 +1,10 @@
 import type { Command } from '../command.js';
 import { download } from './download.js';
 import { verify } from './verify.js';
+import { train } from './train.js';
+import { lrFind } from './lr-find.js';
+import { predict } from './predict.js';
 import { sgd } from './sgd.js';
 
 /** In the lesson's order. */
-export const commands: Command[] = [download, verify, sgd];
+export const commands: Command[] = [download, verify, lrFind, train, predict, sgd];

@@ -21,5 +21,8 @@ export function installKernel(config: tf.KernelConfig): void {
     tf.unregisterKernel(config.kernelName, 'wasm');
   }
   (config.kernelFunc as { bears?: boolean }).bears = true;
-  tf.registerKernel(config);
+  // The replaced kernel's setupFunc (cwrap of its C++ entry) must still run at backend init:
+  // fast paths fall back to that kernel.
+  const setupFunc = current?.setupFunc ?? config.setupFunc;
+  tf.registerKernel(setupFunc ? { ...config, setupFunc } : config);
 }

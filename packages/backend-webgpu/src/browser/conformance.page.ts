@@ -4,16 +4,18 @@ import { registerBackend, useBackend, type DecodeOptions } from '@bears/backend'
 import { wasmBackend } from '@bears/backend-wasm';
 import { createWebGlBackend, createWebGpuBackend, webglBackend, webgpuBackend } from '../index.js';
 import { conformanceCases, runConformance } from './suite.js';
-import { errorText, serveWasmFromOrigin } from './page-common.js';
+import { serveWasmFromOrigin } from './page-common.js';
 
 serveWasmFromOrigin();
 const cases = conformanceCases({ scale: 'small' });
+let started = '';
 
 export interface StartInfo { name: string; tfBackendName: string; skipped: Array<{ name: string; reason: string }>; capabilities: unknown }
 
 const api = {
   async start(name: string): Promise<StartInfo> {
     const active = await useBackend(name, { env: null });
+    started = active.tfBackendName;
     return { name: active.name, tfBackendName: active.tfBackendName, skipped: active.skipped, capabilities: active.capabilities };
   },
   caseKeys(): string[] {
@@ -22,7 +24,10 @@ const api = {
   async runCase(key: string) {
     const found = cases.filter((c) => `${c.group} > ${c.name}` === key);
     if (found.length !== 1) return { ok: false, error: `case '${key}' ${found.length ? 'is not unique' : 'does not exist'} in the browser bundle`, ms: 0 };
+    // A previous case may have left another backend current (the cpu reference runs).
+    if (started && tf.getBackend() !== started) await tf.setBackend(started);
     const [result] = await runConformance(found);
+    if (result!.ok && started && tf.getBackend() !== started) return { ...result!, ok: false, error: `the case left tfjs on '${tf.getBackend()}' instead of '${started}'` };
     return result!;
   },
   numTensors(): number {
@@ -58,4 +63,3 @@ const api = {
 
 (globalThis as Record<string, unknown>).bears = api;
 (globalThis as Record<string, unknown>).bearsReady = true;
-void errorText;

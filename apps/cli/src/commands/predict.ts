@@ -1,0 +1,49 @@
+import { loadLearner } from '@bears/learner';
+import { existingDir, existingFile, requirePositional } from '../args.js';
+import { startBackend } from '../backend.js';
+import { CliError, usageError } from '../cli-error.js';
+import type { Command } from '../command.js';
+
+export const predict: Command = {
+  name: 'predict',
+  summary: 'label images with an exported model',
+  usage: 'bears predict <model-dir> <image...>',
+  details: [
+    '<model-dir>          a folder written by `bears train --out` (or learner.export())',
+    '<image...>           image files (JPEG, PNG, WEBP, ...)',
+  ],
+  examples: ['bears predict model teddy.jpg', 'bears predict model photos/*.jpg --json'],
+  options: {},
+  async run({ positionals }, out) {
+    const modelDir = existingDir(requirePositional(positionals, 0, 'model-dir'), 'model folder');
+    const files = positionals.slice(1);
+    if (files.length === 0) throw usageError('missing <image...> (see --help)');
+    const paths = files.map((f) => existingFile(f, 'image'));
+    await startBackend(out);
+    let model;
+    try {
+      model = await loadLearner(modelDir);
+    } catch (err) {
+      throw new CliError((err as Error).message);
+    }
+    const predictions = [];
+    let failed = 0;
+    // One at a time so a corrupt image fails alone, with its name, instead of the whole batch.
+    for (const [i, path] of paths.entries()) {
+      try {
+        const p = await model.predict(path);
+        const probabilities = Object.fromEntries(model.classes.map((c, k) => [c, p.probabilities[k]!]));
+        predictions.push({ file: files[i]!, label: p.label, probabilities });
+        const ranked = Object.entries(probabilities).sort((a, b) => b[1] - a[1]);
+        out.print(`${files[i]}: ${p.label} (${ranked.map(([c, v]) => `${c} ${v.toFixed(4)}`).join(', ')})`);
+      } catch (err) {
+        failed++;
+        predictions.push({ file: files[i]!, error: (err as Error).message.split('\n')[0] });
+        out.log(`bears predict: ${files[i]}: ${(err as Error).message.split('\n')[0]}`);
+      }
+    }
+    model.dispose?.();
+    out.result({ predictions });
+    return failed > 0 ? 1 : 0;
+  },
+};

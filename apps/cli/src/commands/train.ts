@@ -1,0 +1,101 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { cnnLearner, type EpochRecord } from '@bears/learner';
+import { num, requirePositional } from '../args.js';
+import { startBackend } from '../backend.js';
+import { usageError } from '../cli-error.js';
+import type { Command } from '../command.js';
+import { datasetDetails, datasetOptions, openDataset } from '../dataset.js';
+import { parseLrRange, trainingOptions, trainingDetails } from '../training.js';
+
+export const train: Command = {
+  name: 'train',
+  summary: "train a classifier by transfer learning (the lesson's recipe) and export it",
+  usage: 'bears train <data-dir> --out <model-dir> [--arch mobilenet_v1_0.75] [--epochs 4] [--lr 3e-3] [--unfreeze-epochs 2 --lr-range 1e-5,3e-4] [--valid-pct 0.2] [--seed 42] [--size 224] [--batch-size N] [--backend auto]',
+  details: [
+    '<data-dir>           one subfolder per class (or train/ and valid/ folders, or --csv)',
+    '--out DIR            where the exported model goes (required); plots and metrics are written beside it',
+    '--epochs N           frozen epochs: only the new head trains (default 4)',
+    '--lr X               max learning rate of the frozen phase (default 3e-3)',
+    '--unfreeze-epochs N  then unfreeze the body and train N more epochs (default 2; 0 skips)',
+    '--lr-range LO,HI     discriminative learning rates after unfreezing (default 1e-5,3e-4)',
+    ...trainingDetails,
+    ...datasetDetails,
+  ],
+  examples: [
+    'bears train data/bears --out model',
+    'bears train data/bears --out model --weights ./mobilenet_v1_0.75_224   # local copy of the ImageNet weights',
+    'bears train data/bears --out model --epochs 2 --unfreeze-epochs 0 --size 160 --json',
+  ],
+  options: {
+    out: { type: 'string' },
+    epochs: { type: 'string' },
+    lr: { type: 'string' },
+    'unfreeze-epochs': { type: 'string' },
+    'lr-range': { type: 'string' },
+    arch: trainingOptions.arch,
+    weights: trainingOptions.weights,
+    'no-pretrained': trainingOptions['no-pretrained'],
+    'batch-size': trainingOptions['batch-size'],
+    ...datasetOptions,
+  },
+  async run({ positionals, values }, out) {
+    const dataDir = requirePositional(positionals, 0, 'data-dir');
+    if (typeof values.out !== 'string') throw usageError('--out <model-dir> is required');
+    const outDir = resolve(values.out);
+    const epochs = num(values.epochs, 'epochs', { int: true, min: 1, max: 1000 }) ?? 4;
+    const lr = num(values.lr, 'lr', { min: 0 }) ?? 3e-3;
+    const unfreezeEpochs = num(values['unfreeze-epochs'], 'unfreeze-epochs', { int: true, min: 0, max: 1000 }) ?? 2;
+    const lrRange = parseLrRange(values['lr-range']) ?? [1e-5, 3e-4];
+    const learnerOptions = trainingOptions.parse(values, out);
+
+    const data = await openDataset(dataDir, values, out);
+    await startBackend(out);
+    const started = Date.now();
+    const learn = await cnnLearner(data, learnerOptions);
+    try {
+      out.log(`arch ${learnerOptions.arch}, ${data.classes.length} classes: ${data.classes.join(', ')}`);
+      const records: Array<EpochRecord & { phase: string }> = [];
+      const run = async (phase: string, n: number, rate: number | [number, number]) => {
+        out.log(`${phase}: fitOneCycle(${n}, ${Array.isArray(rate) ? `[${rate.join(', ')}]` : rate})`);
+        const res = await learn.fitOneCycle(n, rate);
+        records.push(...res.epochs.map((r) => ({ ...r, phase })));
+        if (res.stopped) out.log(`stopped early: ${res.stopped}`);
+        return res;
+      };
+      const frozen = await run('frozen', epochs, lr);
+      if (unfreezeEpochs > 0 && !frozen.stopped) {
+        learn.unfreeze();
+        await run('unfrozen', unfreezeEpochs, lrRange);
+      }
+      await mkdir(outDir, { recursive: true });
+      await learn.export(outDir);
+      const lossPlot = join(outDir, 'losses.png');
+      await writeFile(lossPlot, await learn.recorder.plotLosses());
+      const epochsJson = records.map((r, i) => ({
+        epoch: i,
+        phase: r.phase,
+        train_loss: r.trainLoss,
+        valid_loss: r.validLoss,
+        error_rate: r.metrics.error_rate ?? null,
+        seconds: r.time,
+      }));
+      const metricsFile = join(outDir, 'metrics.json');
+      await writeFile(metricsFile, `${JSON.stringify({ classes: data.classes, epochs: epochsJson }, null, 2)}\n`);
+      out.print(`model: ${outDir}\nloss plot: ${lossPlot}\nmetrics: ${metricsFile}`);
+      out.result({
+        out: outDir,
+        classes: data.classes,
+        epochs: epochsJson,
+        arch: learnerOptions.arch,
+        train_images: data.train.length,
+        valid_images: data.valid.length,
+        loss_plot: lossPlot,
+        metrics: metricsFile,
+        seconds: (Date.now() - started) / 1000,
+      });
+    } finally {
+      learn.dispose();
+    }
+  },
+};
