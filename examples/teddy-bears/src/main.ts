@@ -3,7 +3,7 @@
 import '@bears/backend-wasm';
 import { useBackend } from '@bears/backend';
 import { ImageDataset, formatSummary } from '@bears/data';
-import { cnnLearner, errorRate, loadLearner, LearnerError } from '@bears/learner';
+import { cnnLearner, errorRate, loadLearner, LearnerError, progressCallback } from '@bears/learner';
 import { access, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -20,7 +20,7 @@ async function main(): Promise<void> {
   // Pretrained weights: BEARS_WEIGHTS, else the copy in ../shared/models beside the data, else the arch's public URL.
   const local = path.resolve(dataDir, '../../models/mobilenet_v1_0.75_224');
   const pretrained = process.env.BEARS_WEIGHTS ?? (await access(path.join(local, 'model.json')).then(() => local, () => true as const));
-  const learn = await cnnLearner(dls, { arch: 'mobilenet_v1_0.75', pretrained, metrics: [errorRate], modelDir: path.join(outDir, 'models') });
+  const learn = await cnnLearner(dls, { arch: 'mobilenet_v1_0.75', pretrained, metrics: [errorRate], modelDir: path.join(outDir, 'models'), callbacks: [progressCallback()] });
   console.log('\nlearn.fitOneCycle(4)  (body frozen: head trained on cached activations)');
   await learn.fitOneCycle(4);
   const frozenSec = (performance.now() - t0) / 1000;
@@ -29,7 +29,9 @@ async function main(): Promise<void> {
 
   console.log('\nlearn.unfreeze(); learn.fitOneCycle(2, [1e-5, 3e-4])');
   learn.unfreeze();
+  const t1 = performance.now();
   await learn.fitOneCycle(2, [1e-5, 3e-4], { checkpoint: 'stage-2', resume: 'stage-2' });
+  console.log(`unfrozen phase done in ${((performance.now() - t1) / 1000).toFixed(0)} s`);
 
   await mkdir(outDir, { recursive: true });
   await writeFile(path.join(outDir, 'losses.png'), await learn.recorder.plotLosses());

@@ -33,11 +33,17 @@ export function createNodeGpuBackend(options: NodeGpuBackendOptions = {}): Backe
   const warn = options.warn ?? ((m: string) => console.warn(m));
   const allowCpuFallback = () => resolveAllowCpuFallback(options.allowCpuFallback, env);
   let diagnosis: GpuDiagnosis | undefined;
+  let lastCheck: Availability | undefined;
   let mode: 'gpu' | 'cpu-fallback' | undefined;
   let version = '';
   let tfVersion = '';
 
   async function check(): Promise<Availability> {
+    lastCheck = await runCheck();
+    return lastCheck;
+  }
+
+  async function runCheck(): Promise<Availability> {
     if (detectRuntime() !== 'node') return { ok: false, reason: `tfjs-node-gpu runs in Node.js only; this is the '${detectRuntime()}' runtime` };
     const installed = loader.installedVersion(NODE_GPU_PACKAGE);
     if (installed === undefined) {
@@ -65,10 +71,8 @@ export function createNodeGpuBackend(options: NodeGpuBackendOptions = {}): Backe
     tfBackendName: 'tensorflow',
     isAvailable: check,
     async init() {
-      if (!diagnosis) {
-        const available = await check();
-        if (!available.ok) throw new BackendUnavailableError(name, available.reason, available.install);
-      }
+      const available = lastCheck ?? (await check());
+      if (!available.ok) throw new BackendUnavailableError(name, available.reason, available.install);
       const { backend, previous } = await activateTensorflow(name, NODE_GPU_PACKAGE, loader, INSTALL_NODE_GPU);
       tfVersion = backend.binding?.TF_Version ?? '';
       // tfjs-node-gpu 4.x silently runs on the CPU when TensorFlow finds no usable GPU: ask it.

@@ -82,6 +82,14 @@ describe('node-gpu with injected fakes', () => {
     expect(tf.getBackend()).toBe('wasm');
   });
 
+  it('init() after a failed isAvailable() still refuses (never loads tfjs-node-gpu)', async () => {
+    const loader = fakeTfjsNode({ versions: V, isUsingGpuDevice: true });
+    const plugin = createNodeGpuBackend({ probe: () => fakeProbe({ loadable: noCudnn() }), loader, env: {} });
+    expect((await plugin.isAvailable()).ok).toBe(false);
+    await expect(plugin.init()).rejects.toThrow(/libcudnn\.so\.8/);
+    expect(loader.loaded).toEqual([]);
+  });
+
   it('falls back to the CPU with a loud warning when BEARS_ALLOW_CPU_FALLBACK=1', async () => {
     const loader = fakeTfjsNode({ versions: V, isUsingGpuDevice: false });
     const warn = vi.fn();

@@ -30,10 +30,10 @@ export function createWebGlBackend(options: WebGlBackendOptions = {}): BackendPl
     async isAvailable() {
       const probe = probeWebGl(environment(), { allowSoftware });
       if (!probe.ok) return { ok: false, reason: probe.reason };
-      info = probe.value;
       if (!tf.findBackendFactory('webgl')) {
         return { ok: false, reason: 'tfjs-backend-webgl did not register its backend (it registers only in browsers and Web Workers)' };
       }
+      info = probe.value; // only once everything passed: init() relies on it
       return { ok: true };
     },
     async init() {

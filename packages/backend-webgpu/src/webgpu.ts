@@ -34,11 +34,11 @@ export function createWebGpuBackend(options: WebGpuBackendOptions = {}): Backend
     async isAvailable() {
       const probe = await probeWebGpu(environment(), { allowSoftware });
       if (!probe.ok) return { ok: false, reason: probe.reason };
-      adapter = probe.value;
       if (!tf.findBackendFactory('webgpu')) {
         // tfjs-backend-webgpu registers itself at import only when navigator.gpu existed then.
         return { ok: false, reason: 'tfjs-backend-webgpu did not register its backend (navigator.gpu was missing when it was imported)' };
       }
+      adapter = probe.value; // only once everything passed: init() relies on it
       return { ok: true };
     },
     async init() {

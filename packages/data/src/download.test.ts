@@ -120,7 +120,17 @@ describe('parseUrlList', () => {
     expect(parseUrlList('\n\n http://a/1 \n\nhttp://b/2\r\nhttp://a/1\n')).toEqual(['http://a/1', 'http://b/2']);
   });
   it('reads a CSV url column', () => {
+    expect(parseUrlList('url\nhttp://a/1\n')).toEqual(['http://a/1']);
     expect(parseUrlList('name,URL\nx,http://a/1\ny,"http://b/2?x=1,2"\nz,http://a/1\n')).toEqual(['http://a/1', 'http://b/2?x=1,2']);
+  });
+  it('reads the lesson URL lists (blank lines, duplicates, .csv without header, no final newline)', async () => {
+    const urls = path.join(BEARS, 'urls');
+    const { readUrlList } = await import('./url-list.js');
+    expect(await readUrlList(path.join(urls, 'ActionMichael/urls_grizzly.txt'))).toHaveLength(319);
+    expect(await readUrlList(path.join(urls, 'collinswm/urls_black.csv'))).toHaveLength(80);
+    expect(await readUrlList(path.join(urls, 'deepakbas/urls_black.txt'))).toHaveLength(400);
+    expect(await readUrlList(path.join(urls, 'offmannn/urls_grizzly.txt'))).toHaveLength(32);
+    expect((await readUrlList(path.join(urls, 'eduardodut/urls_teddys.txt'))).every((u) => /^https?:\/\//.test(u))).toBe(true);
   });
   it('rejects a CSV without a url column', () => {
     expect(() => parseUrlList('name,label\na,b\n')).toThrow(/no url column/);

@@ -21,7 +21,8 @@ export function parseUrlList(text: string): string[] {
     }
     urls = rows.slice(1).map((r) => (r[col] ?? '').trim()).filter((u) => u !== '');
   } else {
-    urls = lines;
+    // A one-column CSV: a lone 'url' header line is not a URL.
+    urls = URL_COLUMNS.includes(first.toLowerCase()) ? lines.slice(1) : lines;
   }
   return [...new Set(urls)];
 }

@@ -214,7 +214,7 @@ export function fitAnimationHtml(data: LinearData, run: LinearRun, options: FitA
 body { font-family: system-ui, sans-serif; margin: 2rem; color: #111; }
 .plots { display: flex; flex-wrap: wrap; gap: 1rem; align-items: flex-start; }
 td, th { padding: 0.2rem 0.8rem; text-align: left; }
-.kind-converged { color: #2ca02c; } .kind-lr-too-high, .kind-lr-too-low { color: #d62728; }
+.kind-converged { color: #2ca02c; } .kind-not-converged { color: #8c564b; } .kind-lr-too-high, .kind-lr-too-low { color: #d62728; }
 </style>
 </head>
 <body>

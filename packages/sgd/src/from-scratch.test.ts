@@ -115,6 +115,15 @@ describe('gradientDescent', () => {
     expect(d.advice).toMatch(/larger learning rate/);
   });
 
+  it('says a working learning rate that ran too few steps is not there yet', async () => {
+    const run = await gradientDescent(data, { lr: 0.1, steps: 20 });
+    const d = diagnoseLinearRun(run, data);
+    expect(d.kind).toBe('not-converged');
+    expect(d.progress).toBeGreaterThan(0.5);
+    expect(d.progress).toBeLessThan(0.99);
+    expect(d.advice).toMatch(/more steps/);
+  });
+
   it('calls onStep for every update and validates options', async () => {
     const seen: number[] = [];
     await gradientDescent(data, { steps: 3, onStep: (s) => void seen.push(s.step) });

@@ -261,7 +261,7 @@ function checkData(data: LinearData): void {
   }
 }
 
-export type LinearFitKind = 'converged' | 'lr-too-high' | 'lr-too-low';
+export type LinearFitKind = 'converged' | 'not-converged' | 'lr-too-high' | 'lr-too-low';
 
 export interface LinearFitDiagnosis {
   kind: LinearFitKind;
@@ -274,10 +274,12 @@ export interface LinearFitDiagnosis {
 /**
  * Says what happened in a run, in the lesson's words: a learning rate that is too high makes the
  * loss blow up (each step jumps past the minimum and lands further away); one that is too low
- * heads the right way but takes forever.
+ * heads the right way but takes forever (under `slowProgress` of the way to the best fit). A run
+ * between that and `1 - tolerance` of the way is 'not-converged': it needs more steps.
  */
-export function diagnoseLinearRun(run: LinearRun, data: LinearData, options: { tolerance?: number } = {}): LinearFitDiagnosis {
+export function diagnoseLinearRun(run: LinearRun, data: LinearData, options: { tolerance?: number; slowProgress?: number } = {}): LinearFitDiagnosis {
   const tol = options.tolerance ?? 0.01;
+  const slow = options.slowProgress ?? 0.5;
   const best = leastSquares(data);
   const first = run.history[0]!.loss;
   const last = run.loss;
@@ -296,7 +298,7 @@ export function diagnoseLinearRun(run: LinearRun, data: LinearData, options: { t
       advice: 'Use a smaller learning rate (try 10x smaller).',
     };
   }
-  if (progress < 1 - tol) {
+  if (progress < slow) {
     return {
       kind: 'lr-too-low',
       progress,
@@ -304,6 +306,16 @@ export function diagnoseLinearRun(run: LinearRun, data: LinearData, options: { t
         `Learning rate too low (lr=${run.lr}): the loss is going the right way but crawling: after ${steps} steps it went from ${fmt(first)} to ${fmt(last)}, ` +
         `only ${(progress * 100).toFixed(1)}% of the way to the best possible ${fmt(best.loss)}. At this pace it will take forever to get there.`,
       advice: 'Use a larger learning rate (try 10x larger), or train for many more steps.',
+    };
+  }
+  if (progress < 1 - tol) {
+    return {
+      kind: 'not-converged',
+      progress,
+      message:
+        `Not there yet (lr=${run.lr}): after ${steps} steps the loss went from ${fmt(first)} to ${fmt(last)}, ` +
+        `${(progress * 100).toFixed(1)}% of the way to the best possible ${fmt(best.loss)}, and still going down.`,
+      advice: 'Train for more steps (or epochs); the learning rate is working.',
     };
   }
   const aStr = run.a.map((v) => v.toFixed(3)).join(', ');

@@ -30,6 +30,6 @@ export type { LrSuggestion, LrSuggestions, LrFinderLrsOptions, SuggestOptions, L
 export { diagnoseHistory } from './diagnose.js';
 export type { EpochRecord, Finding, FindingKind, DiagnoseOptions } from './diagnose.js';
 export { linePlotSvg, plotFrame, niceTicks, logTicks, formatTick, PLOT_COLORS } from './plot.js';
-export type { PlotSeries, PlotMark, PlotVLine, LinePlotOptions, PlotFrame } from './plot.js';
+export type { PlotSeries, PlotMark, PlotVLine, LinePlotOptions, PlotFrame, FrameInput } from './plot.js';
 export { animationFrames, fitAnimationSvg, fitFrameSvg, fitAnimationHtml, lossCurveSvg } from './animation.js';
 export type { FitAnimationOptions, LossCurveOptions } from './animation.js';

@@ -210,6 +210,7 @@ export abstract class Optimizer {
     for (const [name, ps] of Object.entries(state.params ?? {})) {
       const p = byName.get(name);
       if (!p) throw new Error(`${this.type}.setState: the state has slots for '${name}', which is not one of this optimizer's variables`);
+      if (!Number.isInteger(ps?.step) || ps.step < 0) throw new Error(`${this.type}.setState: step of '${name}' must be an integer >= 0, got ${String(ps?.step)}`);
       for (const [slotName, s] of Object.entries(ps.slots)) {
         const size = s.shape.reduce((a, b) => a * b, 1);
         if (s.shape.length !== p.shape.length || s.shape.some((d, i) => d !== p.shape[i]) || s.values.length !== size) {

@@ -217,15 +217,40 @@ describe('wasm training kernels match tfjs-backend-cpu', () => {
     expect(nativeKernels(tf.backend() as never)).toBeDefined();
   });
 
-  it('depthwise without the native kernel (pure XNNPACK fallback): edge cases and 20 random shapes', async () => {
+  it('without the native kernels (XNNPACK / shifted fallbacks): depthwise edge cases, 20 random shapes, MaxPoolGrad', async () => {
     setNativeKernelsEnabled(false);
     try {
       for (const [name, g] of dwEdge) await checkDepthwise(g, rng(name.length * 31));
       const r = rng(7);
       for (let i = 0; i < 20; i++) await checkDepthwise(randomGeometry(r, true), r);
+      for (const [i, [shape, f, st, pad, mode]] of poolCases.entries()) await checkMaxPoolGrad(shape, f, st, pad, 600 + i, mode);
     } finally {
       setNativeKernelsEnabled(true);
     }
+  });
+
+  async function checkMaxPoolGrad(shape: [number, number, number, number], filter: [number, number], strides: [number, number], pad: Pad, seed: number, dimRoundingMode?: 'floor' | 'round' | 'ceil'): Promise<void> {
+    const r = rng(seed);
+    const info = tf.backend_util.computePool2DInfo(shape, filter, strides, 1, pad, dimRoundingMode);
+    const x = { data: randomData(size(shape), r), shape };
+    const dy = { data: randomData(size(info.outShape), r), shape: info.outShape };
+    const attrs = { filterSize: filter, strides, pad, dimRoundingMode };
+    // MaxPoolGrad reads x to find each window's maximum; its 'output' input is unused by both backends.
+    const inputs = { dy, input: x, output: dy };
+    expectClose(await runKernel('wasm', tf.MaxPoolGrad, inputs, attrs), await runKernel('cpu', tf.MaxPoolGrad, inputs, attrs),
+      `MaxPoolGrad x=[${shape}] f=[${filter}] s=[${strides}] pad=${JSON.stringify(pad)}`);
+  }
+
+  const poolCases: Array<[[number, number, number, number], [number, number], [number, number], Pad, ('floor' | 'round' | 'ceil')?]> = [
+    [[2, 6, 6, 3], [2, 2], [2, 2], 'valid'],
+    [[1, 4, 4, 1], [2, 2], [2, 2], 'valid'],
+    [[2, 7, 5, 4], [3, 3], [2, 2], 'same'],
+    [[2, 6, 6, 5], [3, 3], [1, 1], 'same'],
+    [[1, 7, 7, 2], [3, 2], [2, 1], 1, 'ceil'],
+  ];
+
+  it('MaxPoolGrad (tfjs-wasm drops all-negative windows; ours matches cpu)', async () => {
+    for (const [i, [shape, f, st, pad, mode]] of poolCases.entries()) await checkMaxPoolGrad(shape, f, st, pad, 500 + i, mode);
   });
 
   it('rejects NCHW with a clear message', async () => {

@@ -23,6 +23,8 @@ export interface ServeOptions {
   files: Map<string, Uint8Array | string>;
   /** URL prefix -> directory on disk ('/wasm/' -> node_modules/@tensorflow/tfjs-backend-wasm/dist). */
   dirs?: Record<string, string>;
+  /** Send COOP/COEP (default true). BEARS_BROWSER_ISOLATION=0 turns it off to compare single-threaded wasm. */
+  isolate?: boolean;
 }
 
 /**
@@ -30,11 +32,13 @@ export interface ServeOptions {
  * SharedArrayBuffer then exists and tfjs-backend-wasm can use its threaded build, as a
  * production deployment should.
  */
-export async function serveStatic({ files, dirs = {} }: ServeOptions): Promise<StaticServer> {
+export async function serveStatic({ files, dirs = {}, isolate = process.env.BEARS_BROWSER_ISOLATION !== '0' }: ServeOptions): Promise<StaticServer> {
   const server: Server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
-    res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
-    res.setHeader('Cross-Origin-Embedder-Policy', 'require-corp');
+    if (isolate) {
+      res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
+      res.setHeader('Cross-Origin-Embedder-Policy', 'require-corp');
+    }
     res.setHeader('Cache-Control', 'no-store');
     const body = files.get(path);
     if (body !== undefined) {

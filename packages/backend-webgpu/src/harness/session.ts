@@ -30,7 +30,7 @@ function wasmDistDir(): string {
 export async function startBrowserSession(entries: string[]): Promise<BrowserSession> {
   const bundles = await bundleEntries(Object.fromEntries(entries.map((e) => [e, browserEntry(e)])));
   const files = new Map<string, Uint8Array | string>(bundles);
-  for (const e of entries) files.set(`/${e}.html`, `<!doctype html><meta charset="utf-8"><title>${e}</title><script type="module" src="/${e}.js"></script>`);
+  for (const e of entries) files.set(`/${e}.html`, `<!doctype html><meta charset="utf-8"><title>${e}</title><link rel="icon" href="data:,"><script type="module" src="/${e}.js"></script>`);
   let server: StaticServer | undefined;
   let browser: Browser | undefined;
   try {

@@ -1,8 +1,13 @@
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import * as depthwiseFilterGradBinary from './depthwise-filter-grad.wasm.js';
+import * as binary from './kernels.wasm.js';
 
-/** Hand-written wasm SIMD kernels that run on tfjs-backend-wasm's own heap (see *.wat beside this file). */
+/** Hand-written wasm kernels that run on tfjs-backend-wasm's own heap (see kernels.wat beside this file). */
 export interface NativeKernels {
+  maxPoolGrad(
+    x: number, dy: number, dx: number,
+    B: number, H: number, W: number, C: number, OH: number, OW: number, FH: number, FW: number,
+    sh: number, sw: number, dh: number, dw: number, pt: number, pl: number,
+  ): void;
   depthwiseFilterGrad(
     x: number, dy: number, out: number,
     B: number, H: number, W: number, C: number, OH: number, OW: number, FH: number, FW: number,
@@ -44,9 +49,12 @@ export function nativeKernels(backend: BackendWasm): NativeKernels | undefined {
   if (kernels === undefined) {
     try {
       const isShared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-      const module = new WebAssembly.Module(bytes(isShared ? depthwiseFilterGradBinary.shared : depthwiseFilterGradBinary.plain));
+      const module = new WebAssembly.Module(bytes(isShared ? binary.shared : binary.plain));
       const instance = new WebAssembly.Instance(module, { env: { memory } });
-      kernels = { depthwiseFilterGrad: instance.exports.depthwiseFilterGrad as NativeKernels['depthwiseFilterGrad'] };
+      kernels = {
+        depthwiseFilterGrad: instance.exports.depthwiseFilterGrad as NativeKernels['depthwiseFilterGrad'],
+        maxPoolGrad: instance.exports.maxPoolGrad as NativeKernels['maxPoolGrad'],
+      };
     } catch {
       kernels = null;
     }
