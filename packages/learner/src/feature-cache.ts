@@ -69,8 +69,9 @@ function permutation(n: number, seed: number): Int32Array {
 }
 
 /**
- * The frozen body's pooled activations, computed once in inference mode: `views` augmented versions of
- * every training image (cycled one per epoch) and the validation images. Training the head on these is
+ * The frozen body's pooled activations, computed once in inference mode: `views` versions of every
+ * training image (the clean centre crop, then views - 1 augmented ones; epoch e uses view e % views)
+ * and the validation images. Training the head on these is
  * exact (the frozen body is a fixed function), so an epoch costs a few small matrix products.
  */
 export class FeatureCache {
@@ -107,7 +108,8 @@ export class FeatureCache {
         batchSize: options.batchSize,
         size: options.size,
         shuffle: false,
-        augment: split === 'train',
+        // View 0 is the clean (validation-style) image; further views are augmented.
+        augment: split === 'train' && view > 0,
         normalize: options.normalize,
         epoch: view,
         concurrency: options.concurrency,

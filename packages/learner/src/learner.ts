@@ -30,7 +30,7 @@ export interface CnnLearnerOptions {
   wd?: number;
   /** Frozen training on cached body activations (default true). */
   featureCache?: boolean;
-  /** Augmented views cached per training image, cycled per epoch (default 2). */
+  /** Views cached per training image, cycled per epoch: the clean image, then augmented ones (default 1). */
   cacheViews?: number;
   /** Where save()/load() keep checkpoints (default './models'). */
   modelDir?: string;
@@ -49,7 +49,7 @@ export interface CnnLearnerOptions {
   bodyBn?: 'frozen' | 'batch';
   /** Force the physical (micro-)batch size of body training; default: planned from the memory budget. */
   physicalBatchSize?: number;
-  /** Memory budget for one training step in bytes (default on wasm: 2.5 GB of its 4 GB heap). */
+  /** Memory budget for one training step in bytes (default on wasm: 1.25 GB of its 4 GB heap). */
   memoryBudgetBytes?: number;
   head?: HeadOptions;
   seed?: number;
@@ -149,7 +149,7 @@ export class Learner {
     this.inputSize = body.inputSize;
     this.normalize = body.arch.normalize;
     this.metrics = options.metrics ?? [errorRate];
-    this.options = { batchSize: 64, wd: 1e-2, featureCache: true, cacheViews: 2, modelDir: 'models', stopOnDivergence: true, ...options };
+    this.options = { batchSize: 64, wd: 1e-2, featureCache: true, cacheViews: 1, modelDir: 'models', stopOnDivergence: true, ...options };
     this.log = options.log ?? ((l) => console.log(l));
     this.head = createHead(body.channels * 2, this.classes.length, { seed: options.seed, ...options.head });
     const vars = (layers: tfl.layers.Layer[]) => layers.flatMap((l) => l.trainableWeights.map((w) => w.read() as tf.Variable));
@@ -218,7 +218,7 @@ export class Learner {
       seed: this.options.seed,
     });
     this.log(
-      `cached body activations: ${this.data.train.length} train images x ${this.cache.views} augmented views + ${this.data.valid.length} valid in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+      `cached body activations: ${this.data.train.length} train images x ${this.cache.views} view${this.cache.views > 1 ? 's' : ''} + ${this.data.valid.length} valid in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
     );
     return this.cache;
   }

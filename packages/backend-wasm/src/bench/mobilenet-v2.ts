@@ -138,11 +138,10 @@ export function trainStep(model: MobileNetV2, optimizer: tf.Optimizer, x: tf.Ten
     });
     loss += value.dataSync()[0]! * (size / n);
     for (const [name, g] of Object.entries(grads)) {
-      const scaled = size === n ? g : tf.mul(g, size / n);
       const prev = sums.get(name);
-      sums.set(name, prev ? tf.add(prev, scaled) : scaled);
+      sums.set(name, size === n ? g : tf.tidy(() => (prev ? tf.add(prev, tf.mul(g, size / n)) : tf.mul(g, size / n))));
+      if (size !== n) g.dispose();
       if (prev) prev.dispose();
-      if (scaled !== g) g.dispose();
     }
     value.dispose();
   }

@@ -6,7 +6,8 @@
 // tfjs-backend-cpu needs minutes per micro-batch, so the cpu side times one micro-batch's forward
 // and backward plus one optimizer update, and counts the pass batch/micro times (the passes are
 // identical work).
-// Env: BENCH_BATCH (16), BENCH_SIZE (224), BENCH_MICRO (4), BENCH_WASM_STEPS (2), BENCH_CPU=0 skips cpu.
+// Env: BENCH_BATCH (16), BENCH_SIZE (224), BENCH_MICRO (4), BENCH_CPU_MICRO (2), BENCH_WASM_STEPS (2),
+// BENCH_CPU=0 skips cpu.
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@bears/backend';
@@ -20,11 +21,16 @@ const env = (k: string, d: number) => (process.env[k] === undefined ? d : Number
 const batch = env('BENCH_BATCH', 16);
 const size = env('BENCH_SIZE', 224);
 const micro = env('BENCH_MICRO', 4);
+const cpuMicro = env('BENCH_CPU_MICRO', 2);
 const wasmSteps = env('BENCH_WASM_STEPS', 2);
 const runCpu = process.env.BENCH_CPU !== '0';
 const classes = 10;
 
-interface Side { name: string; seconds: number[]; loss: number[]; kernels?: Map<string, { ms: number; calls: number }>; note?: string }
+// Both backends are single-threaded, so process CPU time equals wall time on an idle machine and
+// is not inflated when other jobs share the cores; the ratio uses CPU time, wall time is reported too.
+const cpuSeconds = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };
+
+interface Side { name: string; seconds: number[]; cpuTime: number[]; loss: number[]; kernels?: Map<string, { ms: number; calls: number }>; note?: string }
 
 function batchData(): { x: tf.Tensor4D; y: tf.Tensor2D } {
   const x = tf.randomNormal([batch, size, size, 3], 0, 1, 'float32', 7) as tf.Tensor4D;
@@ -36,15 +42,17 @@ function batchData(): { x: tf.Tensor4D; y: tf.Tensor2D } {
 
 function measure(name: string, steps: number, warmup: boolean, profile: boolean): Side {
   const model = new MobileNetV2({ classes, seed: 1 });
-  const optimizer = tf.train.momentum(0.01, 0.9);
+  const optimizer: tf.Optimizer = tf.train.momentum(0.01, 0.9);
   const { x, y } = batchData();
-  const side: Side = { name, seconds: [], loss: [] };
+  const side: Side = { name, seconds: [], cpuTime: [], loss: [] };
   if (warmup) trainStep(model, optimizer, x, y, micro); // XNNPACK operator setup, heap growth
   for (let i = 0; i < steps; i++) {
     const t0 = performance.now();
+    const c0 = cpuSeconds();
     side.loss.push(trainStep(model, optimizer, x, y, micro));
+    side.cpuTime.push(cpuSeconds() - c0);
     side.seconds.push((performance.now() - t0) / 1000);
-    console.error(`${name} step ${i + 1}/${steps}: ${side.seconds.at(-1)!.toFixed(2)} s`);
+    console.error(`${name} step ${i + 1}/${steps}: ${side.seconds.at(-1)!.toFixed(2)} s wall, ${side.cpuTime.at(-1)!.toFixed(2)} s CPU`);
   }
   if (profile) {
     const timer = timeKernels(tf.getBackend());
@@ -64,25 +72,32 @@ function measure(name: string, steps: number, warmup: boolean, profile: boolean)
 /** cpu: one micro-batch forward + backward, counted batch/micro times, plus one measured update. */
 function measureCpuStep(): Side {
   const model = new MobileNetV2({ classes, seed: 1 });
-  const optimizer = tf.train.momentum(0.01, 0.9);
+  const optimizer: tf.Optimizer = tf.train.momentum(0.01, 0.9);
   const { x, y } = batchData();
-  const size = Math.min(micro, batch);
+  const size = Math.min(cpuMicro, batch);
   const xb = tf.slice(x, [0, 0, 0, 0], [size, -1, -1, -1]);
   const yb = tf.slice(y, [0, 0], [size, -1]);
   const t0 = performance.now();
+  const c0 = cpuSeconds();
   const { value, grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(yb, model.apply(xb as tf.Tensor4D)) as tf.Scalar, model.variables);
   const loss = value.dataSync()[0]!;
   const pass = (performance.now() - t0) / 1000;
-  console.error(`cpu micro-batch forward+backward (${size} images): ${pass.toFixed(1)} s`);
+  const passCpu = cpuSeconds() - c0;
+  console.error(`cpu micro-batch forward+backward (${size} images): ${pass.toFixed(1)} s wall, ${passCpu.toFixed(1)} s CPU`);
   const t1 = performance.now();
+  const c1 = cpuSeconds();
   optimizer.applyGradients(grads);
   tf.tidy(() => model.variables.map((v) => tf.sum(v))).forEach((t) => t.dataSync());
   const update = (performance.now() - t1) / 1000;
+  const updateCpu = cpuSeconds() - c1;
   tf.dispose([value, xb, yb, x, y, ...Object.values(grads)]);
   optimizer.dispose();
   model.dispose();
   const passes = Math.ceil(batch / size);
-  return { name: 'cpu', seconds: [pass * passes + update], loss: [loss], note: `1 of ${passes} micro-batch passes timed (${pass.toFixed(1)} s) x ${passes} + update ${update.toFixed(2)} s` };
+  return {
+    name: 'cpu', seconds: [pass * passes + update], cpuTime: [passCpu * passes + updateCpu], loss: [loss],
+    note: `1 of ${passes} micro-batch passes timed (${passCpu.toFixed(1)} s CPU) x ${passes} + update ${updateCpu.toFixed(2)} s`,
+  };
 }
 
 const median = (a: number[]) => [...a].sort((p, q) => p - q)[Math.floor(a.length / 2)]!;
@@ -102,15 +117,17 @@ if (runCpu) {
   cpu = measureCpuStep();
 }
 
-const wasmS = median(wasm.seconds);
-const cpuS = cpu ? median(cpu.seconds) : undefined;
-const row = (name: string, s: number, steps: number) =>
-  `| ${name.padEnd(26)} | ${s.toFixed(2).padStart(8)} | ${(flopsPerStep / s / 1e9).toFixed(2).padStart(8)} | ${String(steps).padStart(5)} |`;
-console.log('\n| backend                    |   s/step |  GFLOP/s | steps |');
-console.log('|----------------------------|----------|----------|-------|');
-console.log(row('wasm + Bears kernels', wasmS, wasm.seconds.length));
-if (cpu && cpuS !== undefined) console.log(row('cpu (tfjs-backend-cpu)', cpuS, cpu.seconds.length) + `  ${cpu.note}`);
-if (cpuS !== undefined) console.log(`\nwasm is ${(cpuS / wasmS).toFixed(1)}x faster than cpu (wasm heap ${heapMB} MB)`);
+const wasmS = median(wasm.cpuTime);
+const wasmWall = median(wasm.seconds);
+const cpuS = cpu ? median(cpu.cpuTime) : undefined;
+const cpuWall = cpu ? median(cpu.seconds) : undefined;
+const row = (name: string, s: number, wall: number, steps: number) =>
+  `| ${name.padEnd(24)} | ${s.toFixed(2).padStart(10)} | ${wall.toFixed(2).padStart(11)} | ${(flopsPerStep / s / 1e9).toFixed(2).padStart(8)} | ${String(steps).padStart(5)} |`;
+console.log('\n| backend                  | s/step CPU | s/step wall |  GFLOP/s | steps |');
+console.log('|--------------------------|------------|-------------|----------|-------|');
+console.log(row('wasm + Bears kernels', wasmS, wasmWall, wasm.seconds.length));
+if (cpu && cpuS !== undefined) console.log(row('cpu (tfjs-backend-cpu)', cpuS, cpuWall!, cpu.seconds.length) + `  ${cpu.note}`);
+if (cpuS !== undefined) console.log(`\nwasm is ${(cpuS / wasmS).toFixed(1)}x faster than cpu by CPU time, ${(cpuWall! / wasmWall).toFixed(1)}x by wall time (wasm heap ${heapMB} MB)`);
 
 if (wasm.kernels) {
   const total = [...wasm.kernels.values()].reduce((a, k) => a + k.ms, 0);
@@ -126,11 +143,16 @@ console.log(JSON.stringify({
   size,
   gflop_per_step: +(flopsPerStep / 1e9).toFixed(2),
   wasm_s_per_step: +wasmS.toFixed(3),
+  wasm_wall_s_per_step: +wasmWall.toFixed(3),
   wasm_gflops: +(flopsPerStep / wasmS / 1e9).toFixed(2),
   cpu_s_per_step: cpuS === undefined ? null : +cpuS.toFixed(3),
+  cpu_wall_s_per_step: cpuWall === undefined ? null : +cpuWall.toFixed(3),
   cpu_gflops: cpuS === undefined ? null : +(flopsPerStep / cpuS / 1e9).toFixed(3),
   micro_batch: micro,
+  cpu_micro_batch: runCpu ? Math.min(cpuMicro, batch) : null,
   cpu_method: cpu ? 'one micro-batch pass timed, scaled to the batch, plus one update' : null,
+  timing: 'process CPU time (single-threaded backends; robust to other jobs on the cores)',
   wasm_vs_cpu_ratio: cpuS === undefined ? null : +(cpuS / wasmS).toFixed(2),
+  wasm_vs_cpu_wall_ratio: cpuWall === undefined ? null : +(cpuWall / wasmWall).toFixed(2),
   wasm_heap_mb: Number(heapMB),
 }));

@@ -3,6 +3,7 @@ import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter.js';
 import { conv2DBackpropInputConfig } from './conv2d-backprop-input.js';
 import { depthwiseConv2dNativeBackpropFilterConfig } from './depthwise-backprop-filter.js';
 import { depthwiseConv2dNativeBackpropInputConfig } from './depthwise-backprop-input.js';
+import { castConfig, identityConfig } from './identity.js';
 import { maxPoolGradConfig } from './max-pool-grad.js';
 import { installKernel } from './override.js';
 import { meanConfig, sumConfig } from './reduce.js';
@@ -12,8 +13,8 @@ import { tileConfig } from './tile.js';
  * The kernels Bears registers on 'wasm'. Three are missing from tfjs-backend-wasm 4.22
  * (Conv2DBackpropFilter, DepthwiseConv2dNativeBackpropInput/Filter). MaxPoolGrad exists but drops
  * the gradient of all-negative windows. The others exist but are slow on the shapes a training step
- * produces (Conv2DBackpropInput is a naive loop; Tile, Sum and Mean index every element): ours add
- * fast paths and fall back to tfjs's kernel otherwise.
+ * produces (Conv2DBackpropInput is a naive loop; Tile, Sum and Mean index every element; Identity
+ * and same-dtype Cast copy): ours add fast paths and fall back to tfjs's kernel otherwise.
  */
 export const trainingKernelConfigs: readonly tf.KernelConfig[] = [
   conv2DBackpropFilterConfig,
@@ -24,6 +25,8 @@ export const trainingKernelConfigs: readonly tf.KernelConfig[] = [
   tileConfig,
   sumConfig,
   meanConfig,
+  identityConfig,
+  castConfig,
 ];
 
 /** Registers the training kernels on 'wasm' (before or after the backend starts). Idempotent. */

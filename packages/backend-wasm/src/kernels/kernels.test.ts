@@ -253,6 +253,42 @@ describe('wasm training kernels match tfjs-backend-cpu', () => {
     for (const [i, [shape, f, st, pad, mode]] of poolCases.entries()) await checkMaxPoolGrad(shape, f, st, pad, 500 + i, mode);
   });
 
+  it('Identity and same-dtype Cast share the buffer; the data outlives the source tensor', async () => {
+    await tf.setBackend('wasm');
+    const backend = tf.backend() as unknown as { numDataIds(): number };
+    const ids = backend.numDataIds();
+    const a = tf.tensor1d([1, -2, 3]);
+    const b = tf.clone(a);
+    const c = tf.cast(a, 'float32');
+    const d = tf.cast(a, 'int32');
+    expect(backend.numDataIds()).toBe(ids + 2); // a (shared by b, c) and d
+    a.dispose();
+    expect(Array.from(await b.data())).toEqual([1, -2, 3]);
+    b.dispose();
+    expect(Array.from(await c.data())).toEqual([1, -2, 3]);
+    expect(Array.from(await d.data())).toEqual([1, -2, 3]);
+    tf.dispose([c, d]);
+    expect(backend.numDataIds()).toBe(ids);
+  });
+
+  it('Tile, Sum and Mean fast paths match cpu (and fall back elsewhere)', async () => {
+    const r = rng(4242);
+    const x = { data: randomData(2 * 5 * 6 * 7, r), shape: [2, 5, 6, 7] };
+    const v = { data: randomData(7, r), shape: [1, 1, 1, 7] };
+    const m = { data: randomData(2 * 7, r), shape: [2, 1, 1, 7] };
+    for (const [kernel, inputs, attrs] of [
+      [tf.Tile, { x: v }, { reps: [2, 5, 6, 1] }],
+      [tf.Tile, { x: m }, { reps: [1, 3, 2, 2] }],
+      [tf.Sum, { x }, { axis: [0, 1, 2], keepDims: false }],
+      [tf.Sum, { x }, { axis: [1, 2], keepDims: true }],
+      [tf.Mean, { x }, { axis: [0, 1, 2], keepDims: true }],
+      [tf.Mean, { x }, { axis: [3], keepDims: false }],
+      [tf.Sum, { x }, { axis: [0, 2], keepDims: false }],
+    ] as Array<[string, Record<string, { data: Float32Array; shape: number[] }>, Record<string, unknown>]>) {
+      expectClose(await runKernel('wasm', kernel, inputs, attrs), await runKernel('cpu', kernel, inputs, attrs), `${kernel} ${JSON.stringify(attrs)}`);
+    }
+  });
+
   it('rejects NCHW with a clear message', async () => {
     await tf.setBackend('wasm');
     const x = tf.zeros([1, 2, 4, 4]);
