@@ -1,16 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
+import type { Normalization } from '@bears/data';
 
-/** Same shape as @bears/data's Normalization: applied to pixels / 255. */
-export interface Normalization {
-  mean: [number, number, number];
-  std: [number, number, number];
-}
-
-export const imagenetStats: Normalization = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
-/** [-1, 1], what MobileNet v1 wants. */
-export const inceptionStats: Normalization = { mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] };
-/** x / 255, what Darknet wants. */
-export const unitStats: Normalization = { mean: [0, 0, 0], std: [1, 1, 1] };
+// One definition of the statistics for the whole monorepo: @bears/data's (applied to pixels / 255).
+export { imagenetStats, inceptionStats, unitStats } from '@bears/data';
+export type { Normalization } from '@bears/data';
 
 /** Normalizes a float tensor of pixels 0..255 ([..., 3]). */
 export function normalizePixels<T extends tf.Tensor>(pixels: T, norm: Normalization): T {

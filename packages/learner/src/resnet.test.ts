@@ -29,5 +29,5 @@ describe('ResNet from scratch', () => {
     expect(Array.from(b)).toEqual(Array.from(a));
     learn.dispose();
     again.dispose();
-  });
+  }, 180_000); // 11M parameters initialised twice: slow on a loaded 2-core machine
 });

@@ -9,7 +9,7 @@ import type { ConvGeometry } from './geometry.js';
  * dW of a depthwise convolution (missing from tfjs-backend-wasm).
  *
  * Main path: one pass of a small hand-written wasm SIMD kernel over x and dy on the backend's own
- * heap (wasm/depthwise-filter-grad.wat). The job is a per-channel reduction over every pixel,
+ * heap (wasm/kernels.wat). The job is a per-channel reduction over every pixel,
  * which XNNPACK can only express as a depthwise convolution with an oH x oW kernel, a shape it
  * runs at about 0.2 GFLOP/s.
  *
