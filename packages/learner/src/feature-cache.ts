@@ -69,9 +69,8 @@ function permutation(n: number, seed: number): Int32Array {
 }
 
 /**
- * The frozen body's pooled activations, computed once in inference mode: `views` versions of every
- * training image (the clean centre crop, then views - 1 augmented ones; epoch e uses view e % views)
- * and the validation images. Training the head on these is
+ * The frozen body's pooled activations, computed once in inference mode: `views` augmented versions
+ * of every training image (epoch e uses view e % views) and the validation images (centre crop). Training the head on these is
  * exact (the frozen body is a fixed function), so an epoch costs a few small matrix products.
  */
 export class FeatureCache {
@@ -108,8 +107,9 @@ export class FeatureCache {
         batchSize: options.batchSize,
         size: options.size,
         shuffle: false,
-        // View 0 is the clean (validation-style) image; further views are augmented.
-        augment: split === 'train' && view > 0,
+        // Train views are augmented like the loader's training batches, so the head learns what the
+        // unfrozen phase will show it (a head fitted to clean crops overfits and then degrades).
+        augment: split === 'train',
         normalize: options.normalize,
         epoch: view,
         concurrency: options.concurrency,

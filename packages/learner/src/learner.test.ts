@@ -96,7 +96,7 @@ describe('frozen training on cached activations', () => {
     const lines = logOf(learn);
     expect(lines.some((l) => /^epoch\s+train_loss\s+valid_loss\s+error_rate\s+accuracy\s+time/.test(l))).toBe(true);
     expect(lines.some((l) => /^5\s+\d\.\d{6}\s+\d\.\d{6}\s+\d\.\d{6}\s+\d\.\d{6}\s+00:\d\d/.test(l))).toBe(true);
-    expect(lines.some((l) => l.startsWith(`cached body activations: ${dataset.train.length} train images x 2 views + ${dataset.valid.length} valid`))).toBe(true);
+    expect(lines.some((l) => l.startsWith(`cached body activations: ${dataset.train.length} train images x 2 augmented views + ${dataset.valid.length} valid`))).toBe(true);
     const after = await bodyValues(learn);
     after.forEach((a, i) => expect(Array.from(a)).toEqual(Array.from(before[i]!)));
     // Recorder: one entry per step, one-cycle lr shape (up then down), momentum the other way.

@@ -30,7 +30,7 @@ export interface CnnLearnerOptions {
   wd?: number;
   /** Frozen training on cached body activations (default true). */
   featureCache?: boolean;
-  /** Views cached per training image, cycled per epoch: the clean image, then augmented ones (default 1). */
+  /** Augmented views cached per training image, cycled per epoch (default 1; each costs one body forward per image). */
   cacheViews?: number;
   /** Where save()/load() keep checkpoints (default './models'). */
   modelDir?: string;
@@ -134,6 +134,8 @@ export class Learner {
   /** Bumped whenever body weights change, so cached activations are never stale. */
   private bodyVersion = 0;
   private plan?: BatchPlan;
+  /** True while the current step runs as several micro-batches. */
+  private accumulating = false;
   private inference?: tfl.LayersModel;
   private fitState?: FitState;
   private readonly groupVars: [tf.Variable[], tf.Variable[], tf.Variable[]];
@@ -218,7 +220,7 @@ export class Learner {
       seed: this.options.seed,
     });
     this.log(
-      `cached body activations: ${this.data.train.length} train images x ${this.cache.views} view${this.cache.views > 1 ? 's' : ''} + ${this.data.valid.length} valid in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+      `cached body activations: ${this.data.train.length} train images x ${this.cache.views} augmented view${this.cache.views > 1 ? 's' : ''} + ${this.data.valid.length} valid in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
     );
     return this.cache;
   }
@@ -249,10 +251,17 @@ export class Learner {
     return n > bs ? Math.floor(n / bs) : 1;
   }
 
-  /** Forward to logits from images (body in inference mode unless its BN trains) or from pooled features. */
+  /**
+   * Forward to logits from images (body in inference mode unless its BN trains) or from pooled features.
+   * While a batch is split into micro-batches, the head's batch norm also uses its running statistics:
+   * statistics of 3 or 4 images are noise, and they would also make the accumulated step inexact.
+   */
   private logits(x: tf.Tensor, features: boolean, training: boolean): tf.Tensor2D {
     const pooled = features ? x : concatPool(this.body.model.apply(x, { training: training && this.bodyBnTraining && !this.frozen }) as tf.Tensor4D);
-    return this.head.apply(pooled, { training }) as tf.Tensor2D;
+    if (!training || !this.accumulating) return this.head.apply(pooled, { training }) as tf.Tensor2D;
+    let h: tf.Tensor = pooled;
+    for (const layer of this.head.layers) h = layer.apply(h, { training: layer.getClassName() !== 'BatchNormalization' }) as tf.Tensor;
+    return h as tf.Tensor2D;
   }
 
   private trainableVars(): tf.Variable[] {
@@ -272,6 +281,7 @@ export class Learner {
       features = true;
     }
     const micro = features ? n : await this.physicalBatch(batch);
+    this.accumulating = micro < n;
     let lossSum = 0;
     let acc: tf.NamedTensorMap | undefined;
     for (let start = 0; start < n; start += micro) {

@@ -1,0 +1,10 @@
+import '@bears/backend-wasm';
+import { useBackend } from '@bears/backend';
+import { ImageDataset } from '@bears/data';
+import { cnnLearner } from './dist/index.js';
+await useBackend('wasm', { env: null });
+const t0 = performance.now();
+const ds = await ImageDataset.fromFolder('/work/shared/data/bears', { validPct: 0.2, seed: 42, size: 224 });
+const learn = await cnnLearner(ds, { pretrained: '/work/shared/models/mobilenet_v1_0.75_224', cacheViews: Number(process.argv[2] ?? 1) });
+await learn.fitOneCycle(4);
+console.log(`frozen phase ${((performance.now() - t0) / 1000).toFixed(1)} s`);
