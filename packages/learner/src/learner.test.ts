@@ -226,6 +226,25 @@ describe('unfrozen training', () => {
   });
 });
 
+describe('micro-batches', () => {
+  it('keep the head batch norm on its running statistics while a batch is accumulated', async () => {
+    const learn = await tinyLearner({ physicalBatchSize: 2 });
+    learn.unfreeze();
+    const bn = learn.head.getLayer('head_bn1');
+    const before = Array.from(bn.getWeights()[2]!.dataSync());
+    await learn.fitOneCycle(1, 1e-3);
+    expect(Array.from(bn.getWeights()[2]!.dataSync())).toEqual(before);
+    learn.dispose();
+    const whole = await tinyLearner();
+    whole.unfreeze();
+    const bn2 = whole.head.getLayer('head_bn1');
+    const before2 = Array.from(bn2.getWeights()[2]!.dataSync());
+    await whole.fitOneCycle(1, 1e-3);
+    expect(Array.from(bn2.getWeights()[2]!.dataSync())).not.toEqual(before2);
+    whole.dispose();
+  });
+});
+
 describe('checkpoints', () => {
   it('save/load round-trips weights, optimizer state and the recorder; load checks files', async () => {
     const learn = await tinyLearner();

@@ -3,11 +3,14 @@ import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter.js';
 import { conv2DBackpropInputConfig } from './conv2d-backprop-input.js';
 import { depthwiseConv2dNativeBackpropFilterConfig } from './depthwise-backprop-filter.js';
 import { depthwiseConv2dNativeBackpropInputConfig } from './depthwise-backprop-input.js';
+import { fusedBatchNormConfig } from './batch-norm.js';
+import { binaryConfigs } from './binary.js';
 import { castConfig, identityConfig } from './identity.js';
 import { maxPoolGradConfig } from './max-pool-grad.js';
 import { installKernel } from './override.js';
 import { meanConfig, sumConfig } from './reduce.js';
 import { tileConfig } from './tile.js';
+import { transposeConfig } from './transpose.js';
 
 /**
  * The kernels Bears registers on 'wasm'. Three are missing from tfjs-backend-wasm 4.22
@@ -27,6 +30,9 @@ export const trainingKernelConfigs: readonly tf.KernelConfig[] = [
   meanConfig,
   identityConfig,
   castConfig,
+  transposeConfig,
+  fusedBatchNormConfig,
+  ...binaryConfigs,
 ];
 
 /** Registers the training kernels on 'wasm' (before or after the backend starts). Idempotent. */

@@ -13,7 +13,18 @@ export interface NativeKernels {
     B: number, H: number, W: number, C: number, OH: number, OW: number, FH: number, FW: number,
     sh: number, sw: number, dh: number, dw: number, pt: number, pl: number,
   ): void;
+  /** dst[b*dbs + c*drs + r] = src[b*sbs + r*srs + c] for b < nb, r < R, c < C (strides in elements, 4-byte elements). */
+  transpose(src: number, dst: number, nb: number, R: number, C: number, sbs: number, dbs: number, srs: number, drs: number): void;
+  /** [nb, A, B, D] -> [nb, B, A, D], 4-byte elements. */
+  swapBlocks(src: number, dst: number, nb: number, A: number, B: number, D: number): void;
+  /** out[r, j] = x[r, j] * scale[j] + shift[j] for r < rows, j < c (float32). */
+  scaleShift(x: number, scale: number, shift: number, out: number, rows: number, c: number): void;
+  /** Elementwise ops on float32: out[r, j] = a[r, j] op b[j] for r < rows, j < c (c = 1: b is a scalar). */
+  binary: Record<BinaryOpName, (a: number, b: number, out: number, rows: number, c: number) => void>;
 }
+
+export const binaryOpNames = ['add', 'sub', 'subR', 'mul', 'div', 'divR', 'less', 'lessEqual', 'greater', 'greaterEqual', 'equal'] as const;
+export type BinaryOpName = (typeof binaryOpNames)[number];
 
 let enabled = true;
 const instances = new WeakMap<WebAssembly.Memory, NativeKernels | null>();
@@ -54,6 +65,10 @@ export function nativeKernels(backend: BackendWasm): NativeKernels | undefined {
       kernels = {
         depthwiseFilterGrad: instance.exports.depthwiseFilterGrad as NativeKernels['depthwiseFilterGrad'],
         maxPoolGrad: instance.exports.maxPoolGrad as NativeKernels['maxPoolGrad'],
+        transpose: instance.exports.transpose as NativeKernels['transpose'],
+        swapBlocks: instance.exports.swapBlocks as NativeKernels['swapBlocks'],
+        scaleShift: instance.exports.scaleShift as NativeKernels['scaleShift'],
+        binary: Object.fromEntries(binaryOpNames.map((n) => [n, instance.exports[n]])) as NativeKernels['binary'],
       };
     } catch {
       kernels = null;
