@@ -40,6 +40,5 @@ export async function openDataset(dataDir: string, values: ParsedArgs['values'],
     throw new CliError((err as Error).message);
   }
   out.log(formatSummary(data.summary()));
-  for (const w of data.warnings) out.log(`warning: ${w}`);
   return data;
 }

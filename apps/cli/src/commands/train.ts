@@ -19,6 +19,7 @@ export const train: Command = {
     '--lr X               max learning rate of the frozen phase (default 3e-3)',
     '--unfreeze-epochs N  then unfreeze the body and train N more epochs (default 2; 0 skips)',
     '--lr-range LO,HI     discriminative learning rates after unfreezing (default 1e-5,3e-4)',
+    '--views N            augmented views of each training image cached for the frozen phase (default 2)',
     ...trainingDetails,
     ...datasetDetails,
   ],
@@ -33,6 +34,7 @@ export const train: Command = {
     lr: { type: 'string' },
     'unfreeze-epochs': { type: 'string' },
     'lr-range': { type: 'string' },
+    views: { type: 'string' },
     arch: trainingOptions.arch,
     weights: trainingOptions.weights,
     'no-pretrained': trainingOptions['no-pretrained'],
@@ -47,7 +49,8 @@ export const train: Command = {
     const lr = num(values.lr, 'lr', { min: 0 }) ?? 3e-3;
     const unfreezeEpochs = num(values['unfreeze-epochs'], 'unfreeze-epochs', { int: true, min: 0, max: 1000 }) ?? 2;
     const lrRange = parseLrRange(values['lr-range']) ?? [1e-5, 3e-4];
-    const learnerOptions = trainingOptions.parse(values, out);
+    const cacheViews = num(values.views, 'views', { int: true, min: 1, max: 16 }) ?? 2;
+    const learnerOptions = { ...trainingOptions.parse(values, out), cacheViews };
 
     const data = await openDataset(dataDir, values, out);
     await startBackend(out);

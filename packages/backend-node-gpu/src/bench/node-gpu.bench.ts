@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { useBackend } from '@bears/backend';
 import '@bears/backend-wasm';
 import '../index.js';
-import { timeMobileNetV2, type BenchConfig, type BenchTimes } from './mobilenet-v2.js';
+import { timeMobileNetV2, type BenchConfig, type BenchTimes } from '@bears/backend/testing';
 
 const { values } = parseArgs({
   options: {

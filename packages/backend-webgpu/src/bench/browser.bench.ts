@@ -5,7 +5,7 @@
 // gets a reduced run (64x64, batch 1, one timed run), which the output states.
 import { parseArgs } from 'node:util';
 import { startBrowserSession } from '../harness/session.js';
-import type { BenchConfig, BenchTimes } from './mobilenet-v2.js';
+import type { BenchConfig, BenchTimes } from '@bears/backend/testing';
 
 const { values } = parseArgs({
   options: {

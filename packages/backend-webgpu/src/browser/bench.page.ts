@@ -2,7 +2,7 @@
 import '@bears/backend-wasm';
 import { useBackend } from '@bears/backend';
 import '../index.js';
-import { timeMobileNetV2, type BenchConfig } from '../bench/mobilenet-v2.js';
+import { timeMobileNetV2, type BenchConfig } from '@bears/backend/testing';
 import { serveWasmFromOrigin } from './page-common.js';
 
 serveWasmFromOrigin();

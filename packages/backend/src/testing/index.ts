@@ -13,6 +13,8 @@ import type { ConformanceCase, ConformanceOptions, ConformanceResult } from './t
 
 export type { ConformanceCase, ConformanceOptions, ConformanceResult, Scale } from './types.js';
 export { assertClose, compareWithCpu, randomData, runOn } from './check.js';
+export { mobileNetV2, timeMobileNetV2 } from './mobilenet-v2.js';
+export type { BenchConfig, BenchTimes, MobileNetV2Options } from './mobilenet-v2.js';
 
 /** Wraps a case so it also fails when it leaves tensors behind. */
 function leakChecked(c: ConformanceCase): ConformanceCase {

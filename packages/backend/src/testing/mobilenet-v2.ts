@@ -1,6 +1,6 @@
 // MobileNetV2 (Sandler et al. 2018) built with tfjs-layers, for timing: same layer shapes and
-// FLOPs as keras.applications.MobileNetV2, random weights. (Kept in step with the copy in
-// @bears/backend-webgpu so browser and Node figures are comparable.)
+// FLOPs as keras.applications.MobileNetV2, random weights. Shared by the backend benchmarks so
+// browser and Node figures are comparable.
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 
