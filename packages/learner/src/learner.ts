@@ -30,7 +30,7 @@ export interface CnnLearnerOptions {
   wd?: number;
   /** Frozen training on cached body activations (default true). */
   featureCache?: boolean;
-  /** Augmented views cached per training image, cycled per epoch (default 1; each costs one body forward per image). */
+  /** Augmented views cached per training image, cycled per epoch (default 2; each costs one body forward per image). */
   cacheViews?: number;
   /** Where save()/load() keep checkpoints (default './models'). */
   modelDir?: string;
@@ -151,7 +151,7 @@ export class Learner {
     this.inputSize = body.inputSize;
     this.normalize = body.arch.normalize;
     this.metrics = options.metrics ?? [errorRate];
-    this.options = { batchSize: 64, wd: 1e-2, featureCache: true, cacheViews: 1, modelDir: 'models', stopOnDivergence: true, ...options };
+    this.options = { batchSize: 64, wd: 1e-2, featureCache: true, cacheViews: 2, modelDir: 'models', stopOnDivergence: true, ...options };
     this.log = options.log ?? ((l) => console.log(l));
     this.head = createHead(body.channels * 2, this.classes.length, { seed: options.seed, ...options.head });
     const vars = (layers: tfl.layers.Layer[]) => layers.flatMap((l) => l.trainableWeights.map((w) => w.read() as tf.Variable));

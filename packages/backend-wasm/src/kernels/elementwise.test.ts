@@ -199,3 +199,35 @@ describe('wasm Transpose and binary ops match tfjs-backend-cpu', () => {
     expect(backend.numDataIds()).toBe(ids);
   });
 });
+
+describe('Minimum / Maximum against a scalar (relu6 in tfjs-layers)', () => {
+  it('match the cpu backend for tensor-scalar in both orders, and fall back for other shapes', async () => {
+    const { useBackend } = await import('@bears/backend');
+    await import('../index.js');
+    await useBackend('wasm', { env: null });
+    const data = Array.from({ length: 2 * 5 * 7 }, (_, i) => Math.sin(i * 1.7) * 9);
+    const cases: Array<[(a: tf.Tensor, b: tf.Tensor) => tf.Tensor, number[], number[]]> = [
+      [tf.minimum, [2, 5, 7], []],
+      [tf.maximum, [2, 5, 7], []],
+      [tf.minimum, [2, 5, 7], [1]],
+      [tf.maximum, [2, 5, 7], [1, 1, 1]],
+      [tf.minimum, [2, 5, 7], [7]],
+    ];
+    for (const [op, shapeA, shapeB] of cases) {
+      const run = async (backend: string) => {
+        await tf.setBackend(backend);
+        const a = tf.tensor(data, shapeA);
+        const b = tf.fill(shapeB, 6) as tf.Tensor;
+        const out = [op(a, b), op(b, a)];
+        const vals = await Promise.all(out.map((t) => t.data()));
+        const shapes = out.map((t) => t.shape);
+        tf.dispose([a, b, ...out]);
+        return { vals: vals.map((v) => Array.from(v)), shapes };
+      };
+      const cpu = await run('cpu');
+      const wasm = await run('wasm');
+      expect(wasm.shapes).toEqual(cpu.shapes);
+      expect(wasm.vals).toEqual(cpu.vals);
+    }
+  });
+});

@@ -7,6 +7,7 @@ import { fusedBatchNormConfig } from './batch-norm.js';
 import { binaryConfigs } from './binary.js';
 import { castConfig, identityConfig } from './identity.js';
 import { maxPoolGradConfig } from './max-pool-grad.js';
+import { maximumConfig, minimumConfig } from './min-max.js';
 import { installKernel } from './override.js';
 import { meanConfig, sumConfig } from './reduce.js';
 import { tileConfig } from './tile.js';
@@ -32,6 +33,8 @@ export const trainingKernelConfigs: readonly tf.KernelConfig[] = [
   castConfig,
   transposeConfig,
   fusedBatchNormConfig,
+  minimumConfig,
+  maximumConfig,
   ...binaryConfigs,
 ];
 
