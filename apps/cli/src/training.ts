@@ -1,8 +1,8 @@
 import { resolve } from 'node:path';
 import { existsSync } from 'node:fs';
-import { listArchs, progressCallback, type CnnLearnerOptions } from '@bears/learner';
+import { cnnLearner, listArchs, progressCallback, type CnnLearnerOptions } from '@bears/learner';
 import { num } from './args.js';
-import { usageError } from './cli-error.js';
+import { CliError, usageError } from './cli-error.js';
 import type { ParsedArgs } from './command.js';
 import type { Output } from './output.js';
 
@@ -51,4 +51,17 @@ export function parseLrRange(value: unknown): [number, number] | undefined {
     throw usageError(`--lr-range must be LO,HI with 0 < LO <= HI, got '${String(value)}'`);
   }
   return [parts[0]!, parts[1]!];
+}
+
+/** cnnLearner, with the way out named when the pretrained weights cannot be downloaded. */
+export async function createLearner(data: Parameters<typeof cnnLearner>[0], options: CnnLearnerOptions): Promise<Awaited<ReturnType<typeof cnnLearner>>> {
+  try {
+    return await cnnLearner(data, options);
+  } catch (err) {
+    const message = (err as Error).message ?? String(err);
+    if (options.pretrained === true && /download failed|fetch failed|ENOTFOUND|EAI_AGAIN/i.test(message)) {
+      throw new CliError(`${message}; without internet, pass --weights <folder with model.json> (or set BEARS_WEIGHTS)`);
+    }
+    throw err;
+  }
 }

@@ -1,12 +1,11 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { cnnLearner } from '@bears/learner';
 import { num, requirePositional } from '../args.js';
 import { startBackend } from '../backend.js';
 import { usageError } from '../cli-error.js';
 import type { Command } from '../command.js';
 import { datasetDetails, datasetOptions, openDataset } from '../dataset.js';
-import { trainingDetails, trainingOptions } from '../training.js';
+import { createLearner, trainingDetails, trainingOptions } from '../training.js';
 
 export const lrFind: Command = {
   name: 'lr-find',
@@ -47,7 +46,7 @@ export const lrFind: Command = {
 
     const data = await openDataset(dataDir, values, out);
     await startBackend(out);
-    const learn = await cnnLearner(data, { ...learnerOptions, callbacks: [] });
+    const learn = await createLearner(data, { ...learnerOptions, callbacks: [] });
     try {
       if (values.unfrozen) learn.unfreeze();
       const res = await learn.lrFind({ startLr, endLr, numIt });

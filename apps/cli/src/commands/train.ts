@@ -1,12 +1,12 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { cnnLearner, type EpochRecord } from '@bears/learner';
+import type { EpochRecord } from '@bears/learner';
 import { num, requirePositional } from '../args.js';
 import { startBackend } from '../backend.js';
 import { usageError } from '../cli-error.js';
 import type { Command } from '../command.js';
 import { datasetDetails, datasetOptions, openDataset } from '../dataset.js';
-import { parseLrRange, trainingOptions, trainingDetails } from '../training.js';
+import { createLearner, parseLrRange, trainingOptions, trainingDetails } from '../training.js';
 
 export const train: Command = {
   name: 'train',
@@ -55,7 +55,7 @@ export const train: Command = {
     const data = await openDataset(dataDir, values, out);
     await startBackend(out);
     const started = Date.now();
-    const learn = await cnnLearner(data, learnerOptions);
+    const learn = await createLearner(data, learnerOptions);
     try {
       out.log(`arch ${learnerOptions.arch}, ${data.classes.length} classes: ${data.classes.join(', ')}`);
       const records: Array<EpochRecord & { phase: string }> = [];
