@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
+import { Rng } from '@bears/data';
 import { LearnerError } from './errors.js';
 import { concatPool } from './head.js';
 import type { Normalization } from './normalization.js';
@@ -46,26 +47,8 @@ export interface FeatureCacheOptions {
   seed?: number;
 }
 
-/** mulberry32: small seeded PRNG for reproducible shuffles. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function permutation(n: number, seed: number): Int32Array {
-  const p = new Int32Array(n).map((_, i) => i);
-  const rand = prng(seed);
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    [p[i], p[j]] = [p[j]!, p[i]!];
-  }
-  return p;
+function permutation(n: number, seed: number): number[] {
+  return new Rng(seed, 'feature-cache').shuffle(Array.from({ length: n }, (_, i) => i));
 }
 
 /**
