@@ -14,34 +14,33 @@ export const trainingDetails = [
   '--batch-size N       logical batch size (default 64; smaller physical batches are used if memory needs it)',
 ];
 
-const options = {
+/** Flags shared by train and lr-find. */
+export const trainingFlags = {
   arch: { type: 'string' },
   weights: { type: 'string' },
   'no-pretrained': { type: 'boolean', default: false },
   'batch-size': { type: 'string' },
 } as const;
 
-/** Options shared by train and lr-find, and their parsing into cnnLearner options. */
-export const trainingOptions = Object.assign(options, {
-  parse(values: ParsedArgs['values'], out: Output): CnnLearnerOptions & { arch: string } {
-    const arch = typeof values.arch === 'string' ? values.arch : 'mobilenet_v1_0.75';
-    if (!listArchs().includes(arch)) throw usageError(`unknown --arch '${arch}' (known: ${listArchs().join(', ')})`);
-    const weights = typeof values.weights === 'string' ? values.weights : process.env.BEARS_WEIGHTS || undefined;
-    if (weights && values['no-pretrained']) throw usageError('use either --weights or --no-pretrained, not both');
-    const local = weights && !/^https?:\/\//.test(weights) ? resolve(weights) : weights;
-    if (local && !/^https?:\/\//.test(local) && !existsSync(local)) throw usageError(`--weights folder not found: ${weights}`);
-    const batchSize = num(values['batch-size'], 'batch-size', { int: true, min: 1, max: 4096 });
-    return {
-      arch,
-      pretrained: values['no-pretrained'] ? false : (local ?? true),
-      ...(batchSize === undefined ? {} : { batchSize }),
-      seed: num(values.seed, 'seed', { int: true }) ?? 42,
-      // The per-epoch table is the result for people: stdout, or stderr when stdout carries JSON.
-      log: (line: string) => (out.json ? out.log(line) : out.print(line)),
-      callbacks: [progressCallback((s) => void process.stderr.write(s))],
-    };
-  },
-});
+/** The training flags as cnnLearner options. */
+export function learnerOptionsFrom(values: ParsedArgs['values'], out: Output): CnnLearnerOptions & { arch: string } {
+  const arch = typeof values.arch === 'string' ? values.arch : 'mobilenet_v1_0.75';
+  if (!listArchs().includes(arch)) throw usageError(`unknown --arch '${arch}' (known: ${listArchs().join(', ')})`);
+  const weights = typeof values.weights === 'string' ? values.weights : process.env.BEARS_WEIGHTS || undefined;
+  if (weights && values['no-pretrained']) throw usageError('use either --weights or --no-pretrained, not both');
+  const local = weights && !/^https?:\/\//.test(weights) ? resolve(weights) : weights;
+  if (local && !/^https?:\/\//.test(local) && !existsSync(local)) throw usageError(`--weights folder not found: ${weights}`);
+  const batchSize = num(values['batch-size'], 'batch-size', { int: true, min: 1, max: 4096 });
+  return {
+    arch,
+    pretrained: values['no-pretrained'] ? false : (local ?? true),
+    ...(batchSize === undefined ? {} : { batchSize }),
+    seed: num(values.seed, 'seed', { int: true }) ?? 42,
+    // The per-epoch table is the result for people: stdout, or stderr when stdout carries JSON.
+    log: (line: string) => (out.json ? out.log(line) : out.print(line)),
+    callbacks: [progressCallback((s) => void process.stderr.write(s))],
+  };
+}
 
 /** Parses "1e-5,3e-4" into [lo, hi]. */
 export function parseLrRange(value: unknown): [number, number] | undefined {

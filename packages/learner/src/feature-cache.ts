@@ -1,33 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { Rng } from '@bears/data';
+import { Rng, type Batch, type Item, type LoaderOptions } from '@bears/data';
 import { LearnerError } from './errors.js';
 import { concatPool } from './head.js';
 import type { Normalization } from './normalization.js';
 
-export interface Item {
-  file: string;
-  label: number;
-}
-
-export interface Batch {
-  x: tf.Tensor4D;
-  y: tf.Tensor1D;
-  items: Item[];
-}
-
-export interface LoaderOptions {
-  batchSize?: number;
-  size?: number;
-  shuffle?: boolean;
-  augment?: boolean;
-  normalize?: Normalization;
-  seed?: number;
-  epoch?: number;
-  concurrency?: number;
-  prefetch?: number;
-  dropLast?: boolean;
-}
+// The learner takes @bears/data's batches as they are.
+export type { Batch, Item, LoaderOptions };
 
 /** What the learner needs from a dataset (an @bears/data ImageDataset fits). */
 export interface LearnerData {

@@ -5,7 +5,7 @@ import { startBackend } from '../backend.js';
 import { usageError } from '../cli-error.js';
 import type { Command } from '../command.js';
 import { datasetDetails, datasetOptions, openDataset } from '../dataset.js';
-import { createLearner, trainingDetails, trainingOptions } from '../training.js';
+import { createLearner, learnerOptionsFrom, trainingDetails, trainingFlags } from '../training.js';
 
 export const lrFind: Command = {
   name: 'lr-find',
@@ -28,10 +28,7 @@ export const lrFind: Command = {
     'start-lr': { type: 'string' },
     'end-lr': { type: 'string' },
     iterations: { type: 'string' },
-    arch: trainingOptions.arch,
-    weights: trainingOptions.weights,
-    'no-pretrained': trainingOptions['no-pretrained'],
-    'batch-size': trainingOptions['batch-size'],
+    ...trainingFlags,
     ...datasetOptions,
   },
   async run({ positionals, values }, out) {
@@ -42,7 +39,7 @@ export const lrFind: Command = {
     const endLr = num(values['end-lr'], 'end-lr', { min: 0 }) ?? 10;
     if (!(startLr > 0 && endLr > startLr)) throw usageError('--start-lr must be positive and below --end-lr');
     const numIt = num(values.iterations, 'iterations', { int: true, min: 5, max: 10_000 }) ?? 100;
-    const learnerOptions = trainingOptions.parse(values, out);
+    const learnerOptions = learnerOptionsFrom(values, out);
 
     const data = await openDataset(dataDir, values, out);
     await startBackend(out);

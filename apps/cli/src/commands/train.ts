@@ -6,7 +6,7 @@ import { startBackend } from '../backend.js';
 import { usageError } from '../cli-error.js';
 import type { Command } from '../command.js';
 import { datasetDetails, datasetOptions, openDataset } from '../dataset.js';
-import { createLearner, parseLrRange, trainingOptions, trainingDetails } from '../training.js';
+import { createLearner, learnerOptionsFrom, parseLrRange, trainingDetails, trainingFlags } from '../training.js';
 
 export const train: Command = {
   name: 'train',
@@ -35,10 +35,7 @@ export const train: Command = {
     'unfreeze-epochs': { type: 'string' },
     'lr-range': { type: 'string' },
     views: { type: 'string' },
-    arch: trainingOptions.arch,
-    weights: trainingOptions.weights,
-    'no-pretrained': trainingOptions['no-pretrained'],
-    'batch-size': trainingOptions['batch-size'],
+    ...trainingFlags,
     ...datasetOptions,
   },
   async run({ positionals, values }, out) {
@@ -50,7 +47,7 @@ export const train: Command = {
     const unfreezeEpochs = num(values['unfreeze-epochs'], 'unfreeze-epochs', { int: true, min: 0, max: 1000 }) ?? 2;
     const lrRange = parseLrRange(values['lr-range']) ?? [1e-5, 3e-4];
     const cacheViews = num(values.views, 'views', { int: true, min: 1, max: 16 }) ?? 2;
-    const learnerOptions = { ...trainingOptions.parse(values, out), cacheViews };
+    const learnerOptions = { ...learnerOptionsFrom(values, out), cacheViews };
 
     const data = await openDataset(dataDir, values, out);
     await startBackend(out);
