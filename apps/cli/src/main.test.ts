@@ -32,6 +32,12 @@ describe('bears (top level)', () => {
     expect(r.stderr).toMatch(/bears sgd: .*bogus/);
   });
 
+  it('a bad --valid-resize is a usage error naming the choices', async () => {
+    const r = await runCli(['train', '.', '--out', '/tmp/bears-cli-never', '--valid-resize', 'zoom']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("--valid-resize must be squish, crop or pad, got 'zoom'");
+  });
+
   it('every command has --help with examples', async () => {
     for (const c of ['download', 'verify', 'sgd']) {
       const r = await runCli([c, '--help']);

@@ -12,6 +12,8 @@ export const trainingDetails = [
   '                     arch\'s published ImageNet weights; also BEARS_WEIGHTS',
   '--no-pretrained      start from random weights (ResNets have no published tfjs weights)',
   '--batch-size N       logical batch size (default 64; smaller physical batches are used if memory needs it)',
+  '--valid-resize FIT   how validation and predict fit a photo to the square: squish (default, the whole',
+  '                     photo), crop (centre crop) or pad; the exported model remembers it',
 ];
 
 /** Flags shared by train and lr-find. */
@@ -20,6 +22,7 @@ export const trainingFlags = {
   weights: { type: 'string' },
   'no-pretrained': { type: 'boolean', default: false },
   'batch-size': { type: 'string' },
+  'valid-resize': { type: 'string' },
 } as const;
 
 /** The training flags as cnnLearner options. */
@@ -31,10 +34,15 @@ export function learnerOptionsFrom(values: ParsedArgs['values'], out: Output): C
   const local = weights && !/^https?:\/\//.test(weights) ? resolve(weights) : weights;
   if (local && !/^https?:\/\//.test(local) && !existsSync(local)) throw usageError(`--weights folder not found: ${weights}`);
   const batchSize = num(values['batch-size'], 'batch-size', { int: true, min: 1, max: 4096 });
+  const validResize = values['valid-resize'];
+  if (validResize !== undefined && !['squish', 'crop', 'pad'].includes(String(validResize))) {
+    throw usageError(`--valid-resize must be squish, crop or pad, got '${String(validResize)}'`);
+  }
   return {
     arch,
     pretrained: values['no-pretrained'] ? false : (local ?? true),
     ...(batchSize === undefined ? {} : { batchSize }),
+    ...(validResize === undefined ? {} : { validResize: validResize as 'squish' | 'crop' | 'pad' }),
     seed: num(values.seed, 'seed', { int: true }) ?? 42,
     // The per-epoch table is the result for people: stdout, or stderr when stdout carries JSON.
     log: (line: string) => (out.json ? out.log(line) : out.print(line)),

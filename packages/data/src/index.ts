@@ -6,7 +6,7 @@ export type { VerifyAction, VerifyEntry, VerifyOptions, VerifyReport, VerifyVerd
 export { ImageDataset, formatSummary } from './dataset.js';
 export type { ClassCount, CsvOptions, DatasetOptions, DatasetSummary, FolderOptions, SizeStats } from './dataset.js';
 export { BatchLoader } from './loader.js';
-export type { LoaderOptions } from './loader.js';
+export type { LoaderOptions, ValidResize } from './loader.js';
 export type { Batch, Item, Split } from './types.js';
 export { imagenetStats, inceptionStats, unitStats } from './normalization.js';
 export type { Normalization } from './normalization.js';

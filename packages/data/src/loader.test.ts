@@ -178,6 +178,37 @@ describe('batch loader on synthetic colours', () => {
     await expect(loadImageTensor(path.join(root, 'nope.jpg'))).rejects.toThrow(/nope\.jpg: file not found/);
   });
 
+  it('validResize picks the fit of validation batches: crop keeps the centre, squish the whole image', async () => {
+    const dir = await tempDir();
+    await fs.mkdir(path.join(dir, 'stripes'));
+    await fs.mkdir(path.join(dir, 'other'));
+    const w = 90, h = 30, raw = Buffer.alloc(w * h * 3);
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) raw.set(x < 30 ? COLOURS.red! : x < 60 ? COLOURS.blue! : COLOURS.green!, (y * w + x) * 3);
+    await sharp(raw, { raw: { width: w, height: h, channels: 3 } }).png().toFile(path.join(dir, 'stripes', 'a.png'));
+    await solidImage(path.join(dir, 'other', 'b.png'), COLOURS.red!);
+    const ds = await ImageDataset.fromFolder(dir, { validPct: 0, size: 12, normalize: inceptionStats });
+    const item = ds.train.filter((i) => i.file.endsWith('a.png'));
+    const { BatchLoader } = await import('./loader.js');
+    // Pixels at x = 1 and x = 6 of the middle row (away from the stripes' edges, where Lanczos rings).
+    const leftPixel = async (validResize?: 'crop' | 'squish' | 'pad') => {
+      const loader = new BatchLoader(item, 'valid', { size: 12, seed: 1, normalize: inceptionStats, ...(validResize ? { validResize } : {}) });
+      for await (const b of loader) {
+        const v = await b.x.data();
+        const row = 6 * 12 * 3;
+        return [Array.from(v.slice(row + 3, row + 6)), Array.from(v.slice(row + 18, row + 21))];
+      }
+      throw new Error('no batch');
+    };
+    const scaled = (c: [number, number, number]) => c.map((x) => x / 127.5 - 1);
+    const [cropLeft, cropMid] = await leftPixel();
+    cropLeft!.forEach((x, c) => expect(x).toBeCloseTo(scaled(COLOURS.blue!)[c]!, 1));
+    cropMid!.forEach((x, c) => expect(x).toBeCloseTo(scaled(COLOURS.blue!)[c]!, 1));
+    const [squishLeft, squishMid] = await leftPixel('squish');
+    squishLeft!.forEach((x, c) => expect(x).toBeCloseTo(scaled(COLOURS.red!)[c]!, 1));
+    squishMid!.forEach((x, c) => expect(x).toBeCloseTo(scaled(COLOURS.blue!)[c]!, 1));
+    expect(() => new BatchLoader(item, 'valid', { size: 12, seed: 1, validResize: 'randomResizedCrop' as never })).toThrow(/validResize must be/);
+  });
+
   it('showBatch writes a labelled PNG grid', async () => {
     const out = path.join(await tempDir(), 'grid', 'batch.png');
     let result;

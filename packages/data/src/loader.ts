@@ -3,7 +3,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import { decodeAugmentedInto, decodeCenterInto, ImageLoadError } from './image.js';
 import { checkNormalization, imagenetStats, type Normalization } from './normalization.js';
 import { Rng } from './prng.js';
-import { augTransforms, type AugmentOptions } from './transforms.js';
+import { augTransforms, type AugmentOptions, type ResizeMethod } from './transforms.js';
+
+/** The deterministic fits (what validation and predict use). */
+export type ValidResize = Exclude<ResizeMethod, 'randomResizedCrop'>;
+const VALID_RESIZES: readonly string[] = ['crop', 'squish', 'pad'];
 import type { Batch, Item, Split } from './types.js';
 
 export interface LoaderOptions {
@@ -15,6 +19,12 @@ export interface LoaderOptions {
   augment?: boolean;
   /** Augmentation settings (defaults: the lesson's RandomResizedCrop(min_scale 0.5) + aug_transforms). `resize` also picks the validation fit. */
   transforms?: AugmentOptions;
+  /**
+   * How validation-style (non-augmented) batches fit an image to the square: 'crop' (centre crop),
+   * 'squish' (the whole image, aspect ratio changed) or 'pad'. Default: 'crop' when `transforms.resize`
+   * is randomResizedCrop or crop, else that method.
+   */
+  validResize?: ValidResize;
   /** Output side in pixels (default: the dataset's size). */
   size?: number;
   /** Default imagenetStats. */
@@ -52,6 +62,8 @@ export class BatchLoader implements AsyncIterable<Batch> {
   readonly length: number;
   /** Running totals over this loader's life: images decoded and images skipped (onError 'skip'). */
   readonly stats = { decoded: 0, skipped: 0 };
+  /** The fit of non-augmented images. */
+  readonly validResize: ValidResize;
   private readonly transforms: Required<AugmentOptions>;
   private readonly concurrency: number;
   private readonly prefetch: number;
@@ -70,6 +82,11 @@ export class BatchLoader implements AsyncIterable<Batch> {
     this.seed = options.seed;
     this.epoch = int(options.epoch ?? 0, 'epoch', 0);
     this.transforms = augTransforms(options.transforms);
+    const fallback = this.transforms.resize === 'randomResizedCrop' ? 'crop' : this.transforms.resize;
+    if (options.validResize !== undefined && !VALID_RESIZES.includes(options.validResize)) {
+      throw new RangeError(`validResize must be 'crop', 'squish' or 'pad', got ${String(options.validResize)}`);
+    }
+    this.validResize = options.validResize ?? fallback;
     this.concurrency = int(options.concurrency ?? Math.max(2, Math.min(8, 2 * os.availableParallelism())), 'concurrency', 1);
     this.prefetch = int(options.prefetch ?? 2, 'prefetch', 0);
     this.onError = options.onError ?? 'throw';
@@ -137,7 +154,7 @@ export class BatchLoader implements AsyncIterable<Batch> {
           const rng = new Rng(this.seed, 'augment', epoch, start + k);
           await decodeAugmentedInto(item.file, s, this.transforms, rng, this.normalize, data, k * per);
         } else {
-          await decodeCenterInto(item.file, s, this.transforms.resize, this.normalize, data, k * per);
+          await decodeCenterInto(item.file, s, this.validResize, this.normalize, data, k * per);
         }
         ok[k] = true;
         this.stats.decoded++;

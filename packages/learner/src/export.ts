@@ -8,6 +8,7 @@ import { sha256 } from './hash.js';
 import { predictImages, type ImageInput, type Prediction } from './inference.js';
 import { parseModelJson, toArtifacts } from './model-files.js';
 import type { Normalization } from './normalization.js';
+import type { ValidResize } from '@bears/data';
 import { EXPORT_FORMAT_VERSION, LIBRARY_VERSION } from './version.js';
 import type { Learner } from './learner.js';
 
@@ -22,6 +23,8 @@ export interface ExportMetadata {
   classes: string[];
   inputSize: number;
   normalize: Normalization;
+  /** How predict fits a photo to the square input, as validation did (absent in older exports: 'crop'). */
+  resize?: ValidResize;
   /** The model outputs softmax probabilities. */
   output: 'probabilities';
   createdAt: string;
@@ -68,6 +71,7 @@ export async function exportLearner(learner: Learner, dir: string): Promise<stri
     classes: learner.classes,
     inputSize: learner.inputSize,
     normalize: learner.normalize,
+    resize: learner.validResize,
     output: 'probabilities',
     createdAt: new Date().toISOString(),
     ...(last ? { validation: { loss: last.validLoss, metrics: last.metrics } } : {}),
@@ -99,7 +103,7 @@ export class ExportedLearner {
   }
 
   async predictBatch(images: ImageInput[], options: { batchSize?: number } = {}): Promise<Prediction[]> {
-    return predictImages(this.model, images, { classes: this.classes, inputSize: this.inputSize, normalize: this.metadata.normalize, batchSize: options.batchSize });
+    return predictImages(this.model, images, { classes: this.classes, inputSize: this.inputSize, normalize: this.metadata.normalize, resize: this.metadata.resize ?? 'crop', batchSize: options.batchSize });
   }
 
   dispose(): void {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { Rng, type Batch, type Item, type LoaderOptions } from '@bears/data';
+import { Rng, type Batch, type Item, type LoaderOptions, type ValidResize } from '@bears/data';
 import { LearnerError } from './errors.js';
 import { concatPool } from './head.js';
 import type { Normalization } from './normalization.js';
@@ -22,6 +22,8 @@ export interface FeatureCacheOptions {
   batchSize: number;
   normalize: Normalization;
   bodyVersion: number;
+  /** How validation images fit the square (default 'crop'). */
+  validResize?: ValidResize;
   concurrency?: number;
   seed?: number;
 }
@@ -76,6 +78,7 @@ export class FeatureCache {
         epoch: view,
         concurrency: options.concurrency,
         dropLast: false,
+        ...(options.validResize ? { validResize: options.validResize } : {}),
         ...(options.seed !== undefined ? { seed: options.seed } : {}),
       });
       for await (const b of loader) {

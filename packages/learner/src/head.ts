@@ -10,6 +10,39 @@ export interface HeadOptions {
 }
 
 /**
+ * Dropout that draws a fresh mask on every training call. tfjs-layers' own Dropout, given a seed,
+ * re-seeds its generator on each call and so drops the same units at every step (a fixed pruning,
+ * not dropout). This one advances the seed per call: reproducible and still random. It serializes
+ * as a plain 'Dropout' (without the seed), so exported models load anywhere without this class.
+ */
+export class StepDropout extends tfl.layers.Layer {
+  static className = 'Dropout';
+  readonly rate: number;
+  private readonly seed?: number;
+  private calls = 0;
+
+  constructor(args: { rate: number; seed?: number; name?: string }) {
+    super({ name: args.name });
+    if (!(args.rate >= 0 && args.rate < 1)) throw new RangeError(`dropout rate must be in [0, 1), got ${args.rate}`);
+    this.rate = args.rate;
+    this.seed = args.seed;
+    this.supportsMasking = true;
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: { training?: boolean }): tf.Tensor {
+    const x = Array.isArray(inputs) ? inputs[0]! : inputs;
+    if (!kwargs.training || this.rate === 0) return x;
+    const seed = this.seed === undefined ? undefined : this.seed * 1_000_003 + this.calls;
+    this.calls++;
+    return tf.dropout(x, this.rate, undefined, seed);
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { rate: this.rate, ...super.getConfig() };
+  }
+}
+
+/**
  * fastai's head after the concat pool: BN, dropout 0.25, dense 512 + ReLU, BN, dropout 0.5,
  * dense to the classes. Input: the pooled [max, avg] features (2 x body channels).
  */
@@ -21,10 +54,10 @@ export function createHead(inFeatures: number, numClasses: number, options: Head
     name: 'head',
     layers: [
       tfl.layers.batchNormalization({ inputShape: [inFeatures], momentum: 0.9, epsilon: 1e-5, name: 'head_bn1' }),
-      tfl.layers.dropout({ rate: p1, name: 'head_drop1', seed }),
+      new StepDropout({ rate: p1, name: 'head_drop1', seed }),
       tfl.layers.dense({ units: hidden, activation: 'relu', kernelInitializer: tfl.initializers.heNormal({ seed }), name: 'head_dense1' }),
       tfl.layers.batchNormalization({ momentum: 0.9, epsilon: 1e-5, name: 'head_bn2' }),
-      tfl.layers.dropout({ rate: p2, name: 'head_drop2', seed }),
+      new StepDropout({ rate: p2, name: 'head_drop2', seed: seed === undefined ? undefined : seed + 1 }),
       tfl.layers.dense({ units: numClasses, kernelInitializer: tfl.initializers.glorotUniform({ seed }), name: 'head_out' }),
     ],
   });

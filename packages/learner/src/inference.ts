@@ -5,6 +5,9 @@ import { activeBackend, type ImageCodec } from '@bears/backend';
 import { LearnerError } from './errors.js';
 import { concatPoolLayers } from './head.js';
 import { normalizePixels, type Normalization } from './normalization.js';
+import type { ValidResize } from '@bears/data';
+
+const FIT = { crop: 'cover', squish: 'fill', pad: 'contain' } as const;
 
 /** A file path, encoded image bytes, or a pixel tensor ([h, w, 3] or [1, h, w, 3], values 0..255). */
 export type ImageInput = string | Uint8Array | ArrayBuffer | tf.Tensor3D | tf.Tensor4D;
@@ -20,6 +23,8 @@ export interface PredictContext {
   classes: string[];
   inputSize: number;
   normalize: Normalization;
+  /** How a photo fits the square input (default 'crop'). */
+  resize?: ValidResize;
   batchSize?: number;
 }
 
@@ -39,16 +44,27 @@ async function codec(): Promise<ImageCodec> {
   return codecPromise;
 }
 
+/** A pixel tensor made square like the codec would: centre crop, zero padding, or as is (squish). */
+function fitSquare(img: tf.Tensor3D, resize: ValidResize): tf.Tensor3D {
+  const [h, w] = img.shape;
+  if (h === w || resize === 'squish') return img;
+  const side = resize === 'crop' ? Math.min(h, w) : Math.max(h, w);
+  if (resize === 'crop') return tf.slice(img, [Math.floor((h - side) / 2), Math.floor((w - side) / 2), 0], [side, side, 3]);
+  const top = Math.floor((side - h) / 2);
+  const left = Math.floor((side - w) / 2);
+  return tf.pad(img, [[top, side - h - top], [left, side - w - left], [0, 0]]);
+}
+
 /** Decodes one input to a normalized [size, size, 3] tensor (validation-style centre crop). */
-export async function imageToInput(image: ImageInput, size: number, normalize: Normalization): Promise<tf.Tensor3D> {
+export async function imageToInput(image: ImageInput, size: number, normalize: Normalization, resize: ValidResize = 'crop'): Promise<tf.Tensor3D> {
   if (image instanceof tf.Tensor) {
     const t = image.rank === 4 ? image : image.rank === 3 ? image : undefined;
     if (!t || t.shape[t.rank - 1] !== 3 || (t.rank === 4 && t.shape[0] !== 1)) {
       throw new LearnerError(`predict: a tensor input must be [h, w, 3] or [1, h, w, 3] pixels 0..255, got shape [${image.shape}]`);
     }
     return tf.tidy(() => {
-      const img = (t.rank === 4 ? tf.squeeze(t, [0]) : t) as tf.Tensor3D;
-      const resized = img.shape[0] === size && img.shape[1] === size ? tf.cast(img, 'float32') : tf.image.resizeBilinear(tf.cast(img, 'float32') as tf.Tensor3D, [size, size], true);
+      const img = fitSquare(tf.cast(t.rank === 4 ? tf.squeeze(t, [0]) : t, 'float32') as tf.Tensor3D, resize);
+      const resized = img.shape[0] === size && img.shape[1] === size ? img : tf.image.resizeBilinear(img, [size, size], true);
       return normalizePixels(resized as tf.Tensor3D, normalize);
     });
   }
@@ -66,7 +82,7 @@ export async function imageToInput(image: ImageInput, size: number, normalize: N
   else throw new LearnerError(`predict: expected a file path, image bytes or a tensor, got ${Object.prototype.toString.call(image)}`);
   let pixels: tf.Tensor3D;
   try {
-    pixels = await (await codec()).decode(bytes, { size, fit: 'cover' });
+    pixels = await (await codec()).decode(bytes, { size, fit: FIT[resize] ?? 'cover' });
   } catch (err) {
     throw new LearnerError(`predict: cannot decode ${name}: ${(err as Error).message}`, { cause: err });
   }
@@ -81,7 +97,7 @@ export async function predictImages(model: tfl.LayersModel, images: ImageInput[]
   const bs = ctx.batchSize ?? 16;
   const out: Prediction[] = [];
   for (let s = 0; s < images.length; s += bs) {
-    const inputs = await Promise.all(images.slice(s, s + bs).map((im) => imageToInput(im, ctx.inputSize, ctx.normalize)));
+    const inputs = await Promise.all(images.slice(s, s + bs).map((im) => imageToInput(im, ctx.inputSize, ctx.normalize, ctx.resize)));
     const probs = tf.tidy(() => model.predict(tf.stack(inputs)) as tf.Tensor2D);
     tf.dispose(inputs);
     const vals = (await probs.data()) as Float32Array;

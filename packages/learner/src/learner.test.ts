@@ -67,6 +67,7 @@ describe('cnnLearner', () => {
     await expect(cnnLearner(dataset, { arch: customArch({ source: modelDir, cut: 'nope' }) })).rejects.toThrow(/no layer named 'nope'/);
     const learn = await tinyLearner();
     await expect(learn.fitOneCycle(0)).rejects.toThrow(/epochs must be a positive integer/);
+    await expect(tinyLearner({ validResize: 'zoom' as never })).rejects.toThrow(/validResize must be 'crop', 'squish' or 'pad', got zoom/);
     await expect(learn.fitOneCycle(1, [1e-3, 1e-5])).rejects.toThrow(/0 < lo <= hi/);
     learn.dispose();
   });
@@ -296,7 +297,7 @@ describe('export, loadLearner, predict', () => {
     const out = path.join(await tempDir(), 'model');
     await learn.export(out);
     const meta = JSON.parse(await readFile(path.join(out, 'metadata.json'), 'utf8'));
-    expect(meta).toMatchObject({ format: 'bears-learner', formatVersion: 1, classes: dataset.classes, inputSize: 32, normalize: unitStats, output: 'probabilities' });
+    expect(meta).toMatchObject({ format: 'bears-learner', formatVersion: 1, classes: dataset.classes, inputSize: 32, normalize: unitStats, resize: 'squish', output: 'probabilities' });
     expect(Object.keys(meta.files).sort()).toEqual(['model.json', 'weights.bin']);
     const files = dataset.valid.map((i) => i.file);
     const expected = await learn.predictBatch(files);
@@ -323,6 +324,25 @@ describe('export, loadLearner, predict', () => {
     } finally {
       await wasm();
     }
+    // A wide photo is squished whole, as validation saw it; an export without 'resize' (older) centre-crops.
+    const wide = path.join(await tempDir(), 'wide.png');
+    const { default: sharp } = await import('sharp');
+    await sharp(files[0]!).resize(120, 40, { fit: 'fill' }).toFile(wide);
+    const asSquished = await sharp(wide).resize(32, 32, { fit: 'fill' }).png().toBuffer();
+    const asCropped = await sharp(wide).resize(32, 32, { fit: 'cover' }).png().toBuffer();
+    const close = (a: number[], b: number[]) => a.forEach((p, j) => expect(p).toBeCloseTo(b[j]!, 2));
+    close((await loaded.predict(wide)).probabilities, (await loaded.predict(asSquished)).probabilities);
+    const wideT = tf.tensor3d(new Float32Array(await sharp(wide).removeAlpha().raw().toBuffer()), [40, 120, 3]);
+    expect((await loaded.predict(wideT)).probabilities.length).toBe(3);
+    wideT.dispose();
+    const old = path.join(await tempDir(), 'model');
+    const { cp: cpOld } = await import('node:fs/promises');
+    await cpOld(out, old, { recursive: true });
+    const { resize: _resize, ...oldMeta } = meta;
+    await writeFile(path.join(old, 'metadata.json'), JSON.stringify(oldMeta));
+    const oldLoaded = await loadLearner(old);
+    close((await oldLoaded.predict(wide)).probabilities, (await oldLoaded.predict(asCropped)).probabilities);
+    oldLoaded.dispose();
     await expect(loaded.predict('/no/such.jpg')).rejects.toThrow(/cannot read \/no\/such.jpg/);
     await expect(loaded.predict(new Uint8Array([1, 2, 3]))).rejects.toThrow(/cannot decode image bytes/);
     loaded.dispose();

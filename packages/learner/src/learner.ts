@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import type { ValidResize } from '@bears/data';
 import { AdamW, lrFind as sgdLrFind, oneCycle, type LrFindResult, type OptimizerState } from '@bears/sgd';
 import { loadBody, type ArchSpec, type Body } from './archs.js';
 import type { Callback, FitEvent } from './callbacks.js';
@@ -24,6 +25,13 @@ export interface CnnLearnerOptions {
   metrics?: Metric[];
   /** Input size; defaults to the dataset's size, else the arch's. */
   size?: number;
+  /**
+   * How validation and predict fit a photo to the square input: 'squish' (default: the whole photo,
+   * aspect ratio changed), 'crop' (centre crop, fastai's Resize default) or 'pad'. Web photos of bears
+   * are often wide with the bear off-centre; a centre crop cuts it off (see the README's figures).
+   * Training batches are augmented with random resized crops either way.
+   */
+  validResize?: ValidResize;
   /** Logical batch size (default 64, fastai's). */
   batchSize?: number;
   /** Decoupled weight decay (AdamW, default 0.01). */
@@ -123,6 +131,7 @@ export class Learner {
   readonly classes: string[];
   readonly inputSize: number;
   readonly normalize: Normalization;
+  readonly validResize: ValidResize;
   readonly metrics: Metric[];
   recorder = new Recorder();
   readonly options: Required<Pick<CnnLearnerOptions, 'batchSize' | 'wd' | 'featureCache' | 'cacheViews' | 'modelDir' | 'stopOnDivergence'>> & CnnLearnerOptions;
@@ -150,6 +159,8 @@ export class Learner {
     this.classes = [...data.classes];
     this.inputSize = body.inputSize;
     this.normalize = body.arch.normalize;
+    this.validResize = options.validResize ?? 'squish';
+    if (!['crop', 'squish', 'pad'].includes(this.validResize)) throw new LearnerError(`validResize must be 'crop', 'squish' or 'pad', got ${String(this.validResize)}`);
     this.metrics = options.metrics ?? [errorRate];
     this.options = { batchSize: 64, wd: 1e-2, featureCache: true, cacheViews: 2, modelDir: 'models', stopOnDivergence: true, ...options };
     this.log = options.log ?? ((l) => console.log(l));
@@ -216,6 +227,7 @@ export class Learner {
       batchSize: Math.min(this.options.batchSize, 16),
       normalize: this.normalize,
       bodyVersion: this.bodyVersion,
+      validResize: this.validResize,
       concurrency: this.options.concurrency,
       seed: this.options.seed,
     });
@@ -349,7 +361,7 @@ export class Learner {
         b.x.dispose();
       }
     } else {
-      const loader = this.data.loader('valid', { batchSize: Math.min(this.options.batchSize, 16), size: this.inputSize, normalize: this.normalize, concurrency: this.options.concurrency });
+      const loader = this.data.loader('valid', { batchSize: Math.min(this.options.batchSize, 16), size: this.inputSize, normalize: this.normalize, validResize: this.validResize, concurrency: this.options.concurrency });
       for await (const b of loader) {
         logitsParts.push(tf.tidy(() => this.logits(b.x, false, false)));
         labelParts.push(tf.clone(b.y));
@@ -622,7 +634,7 @@ export class Learner {
   }
 
   async predictBatch(images: ImageInput[]): Promise<Prediction[]> {
-    return predictImages(this.inferenceModel(), images, { classes: this.classes, inputSize: this.inputSize, normalize: this.normalize });
+    return predictImages(this.inferenceModel(), images, { classes: this.classes, inputSize: this.inputSize, normalize: this.normalize, resize: this.validResize });
   }
 
   /** Frees tensors held by the learner (weights, optimizer slots, cached activations). */
