@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { existsSync } from 'node:fs';
+import { isValidResize } from '@bears/data';
 import { cnnLearner, listArchs, progressCallback, type CnnLearnerOptions } from '@bears/learner';
 import { num } from './args.js';
 import { CliError, usageError } from './cli-error.js';
@@ -35,14 +36,14 @@ export function learnerOptionsFrom(values: ParsedArgs['values'], out: Output): C
   if (local && !/^https?:\/\//.test(local) && !existsSync(local)) throw usageError(`--weights folder not found: ${weights}`);
   const batchSize = num(values['batch-size'], 'batch-size', { int: true, min: 1, max: 4096 });
   const validResize = values['valid-resize'];
-  if (validResize !== undefined && !['squish', 'crop', 'pad'].includes(String(validResize))) {
+  if (validResize !== undefined && !isValidResize(validResize)) {
     throw usageError(`--valid-resize must be squish, crop or pad, got '${String(validResize)}'`);
   }
   return {
     arch,
     pretrained: values['no-pretrained'] ? false : (local ?? true),
     ...(batchSize === undefined ? {} : { batchSize }),
-    ...(validResize === undefined ? {} : { validResize: validResize as 'squish' | 'crop' | 'pad' }),
+    ...(validResize === undefined ? {} : { validResize }),
     seed: num(values.seed, 'seed', { int: true }) ?? 42,
     // The per-epoch table is the result for people: stdout, or stderr when stdout carries JSON.
     log: (line: string) => (out.json ? out.log(line) : out.print(line)),

@@ -6,7 +6,7 @@ import type { Sharp } from 'sharp';
 import { notImageReason } from './files.js';
 import { checkNormalization, imagenetStats, type Normalization } from './normalization.js';
 import type { Rng } from './prng.js';
-import { renderAugmented, sampleAugment, writeNormalized, type AugmentOptions, type AugmentParams, type ResizeMethod } from './transforms.js';
+import { renderAugmented, sampleAugment, writeNormalized, resizeFit, type AugmentOptions, type AugmentParams, type ResizeMethod } from './transforms.js';
 
 /** An image file that cannot be used: names the file and says why. */
 export class ImageLoadError extends Error {
@@ -62,8 +62,7 @@ async function raw(file: string, pipe: Sharp): Promise<{ data: Uint8Array; width
 export async function decodeCenterInto(source: string | Uint8Array, size: number, resize: ResizeMethod, normalize: Normalization, out: Float32Array, offset: number): Promise<void> {
   const file = typeof source === 'string' ? source : '(image bytes)';
   const bytes = await readImageBytes(source, file);
-  const fit = resize === 'squish' ? 'fill' : resize === 'pad' ? 'contain' : 'cover';
-  const img = await raw(file, base(bytes).resize({ width: size, height: size, fit, position: 'centre', background: '#000000' }));
+  const img = await raw(file, base(bytes).resize({ width: size, height: size, fit: resizeFit(resize), position: 'centre', background: '#000000' }));
   writeNormalized(img, normalize, out, offset);
 }
 

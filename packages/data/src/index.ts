@@ -6,14 +6,15 @@ export type { VerifyAction, VerifyEntry, VerifyOptions, VerifyReport, VerifyVerd
 export { ImageDataset, formatSummary } from './dataset.js';
 export type { ClassCount, CsvOptions, DatasetOptions, DatasetSummary, FolderOptions, SizeStats } from './dataset.js';
 export { BatchLoader } from './loader.js';
-export type { LoaderOptions, ValidResize } from './loader.js';
+export type { LoaderOptions } from './loader.js';
 export type { Batch, Item, Split } from './types.js';
 export { imagenetStats, inceptionStats, unitStats } from './normalization.js';
 export type { Normalization } from './normalization.js';
 export {
-  augTransforms, augmentMatrix, centerParams, defaultAugment, noAugment, renderAugmented, sampleAugment,
+  augTransforms, augmentMatrix, centerParams, defaultAugment, isValidResize, noAugment, renderAugmented, resizeFit, sampleAugment,
+  validResizes,
 } from './transforms.js';
-export type { AugmentOptions, AugmentParams, PadMode, ResizeMethod } from './transforms.js';
+export type { AugmentOptions, AugmentParams, PadMode, ResizeMethod, ValidResize } from './transforms.js';
 export { ImageLoadError, decodeAugmentedInto, decodeCenterInto, loadImageTensor } from './image.js';
 export type { LoadImageOptions } from './image.js';
 export { showBatch } from './show-batch.js';

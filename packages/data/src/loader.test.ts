@@ -10,7 +10,7 @@ import { ImageDataset } from './dataset.js';
 import { ImageLoadError, loadImageTensor } from './image.js';
 import { imagenetStats, inceptionStats } from './normalization.js';
 import { showBatch } from './show-batch.js';
-import { cleanupTempDirs, colourDataset, COLOURS, solidImage, tempDir } from './test-helpers.js';
+import { cleanupTempDirs, colourDataset, COLOURS, solidImage, stripedImage, tempDir } from './test-helpers.js';
 import type { Batch } from './types.js';
 
 const BEARS = fileURLToPath(new URL('../../../../shared/data/bears', import.meta.url));
@@ -160,10 +160,7 @@ describe('batch loader on synthetic colours', () => {
 
   it('loadImageTensor gives a centre-cropped [1, size, size, 3] tensor', async () => {
     const file = path.join(await tempDir(), 'wide.png');
-    // Left third red, middle blue, right third green: the centre crop is all blue.
-    const w = 90, h = 30, raw = Buffer.alloc(w * h * 3);
-    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) raw.set(x < 30 ? COLOURS.red! : x < 60 ? COLOURS.blue! : COLOURS.green!, (y * w + x) * 3);
-    await sharp(raw, { raw: { width: w, height: h, channels: 3 } }).png().toFile(file);
+    await stripedImage(file);
     const t = await loadImageTensor(file, { size: 10, normalize: inceptionStats });
     expect(t.shape).toEqual([1, 10, 10, 3]);
     const v = await t.data();
@@ -180,11 +177,7 @@ describe('batch loader on synthetic colours', () => {
 
   it('validResize picks the fit of validation batches: crop keeps the centre, squish the whole image', async () => {
     const dir = await tempDir();
-    await fs.mkdir(path.join(dir, 'stripes'));
-    await fs.mkdir(path.join(dir, 'other'));
-    const w = 90, h = 30, raw = Buffer.alloc(w * h * 3);
-    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) raw.set(x < 30 ? COLOURS.red! : x < 60 ? COLOURS.blue! : COLOURS.green!, (y * w + x) * 3);
-    await sharp(raw, { raw: { width: w, height: h, channels: 3 } }).png().toFile(path.join(dir, 'stripes', 'a.png'));
+    await stripedImage(path.join(dir, 'stripes', 'a.png'));
     await solidImage(path.join(dir, 'other', 'b.png'), COLOURS.red!);
     const ds = await ImageDataset.fromFolder(dir, { validPct: 0, size: 12, normalize: inceptionStats });
     const item = ds.train.filter((i) => i.file.endsWith('a.png'));

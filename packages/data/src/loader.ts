@@ -3,11 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { decodeAugmentedInto, decodeCenterInto, ImageLoadError } from './image.js';
 import { checkNormalization, imagenetStats, type Normalization } from './normalization.js';
 import { Rng } from './prng.js';
-import { augTransforms, type AugmentOptions, type ResizeMethod } from './transforms.js';
-
-/** The deterministic fits (what validation and predict use). */
-export type ValidResize = Exclude<ResizeMethod, 'randomResizedCrop'>;
-const VALID_RESIZES: readonly string[] = ['crop', 'squish', 'pad'];
+import { augTransforms, isValidResize, type AugmentOptions, type ValidResize } from './transforms.js';
 import type { Batch, Item, Split } from './types.js';
 
 export interface LoaderOptions {
@@ -83,7 +79,7 @@ export class BatchLoader implements AsyncIterable<Batch> {
     this.epoch = int(options.epoch ?? 0, 'epoch', 0);
     this.transforms = augTransforms(options.transforms);
     const fallback = this.transforms.resize === 'randomResizedCrop' ? 'crop' : this.transforms.resize;
-    if (options.validResize !== undefined && !VALID_RESIZES.includes(options.validResize)) {
+    if (options.validResize !== undefined && !isValidResize(options.validResize)) {
       throw new RangeError(`validResize must be 'crop', 'squish' or 'pad', got ${String(options.validResize)}`);
     }
     this.validResize = options.validResize ?? fallback;

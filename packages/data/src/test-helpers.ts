@@ -32,6 +32,14 @@ export async function solidImage(file: string, rgb: [number, number, number], wi
   await fs.writeFile(file, buf);
 }
 
+/** A 90 x 30 PNG in three vertical stripes, red | blue | green: its centre crop is all blue. */
+export async function stripedImage(file: string): Promise<void> {
+  const w = 90, h = 30, raw = Buffer.alloc(w * h * 3);
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) raw.set(x < 30 ? COLOURS.red! : x < 60 ? COLOURS.blue! : COLOURS.green!, (y * w + x) * 3);
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  await sharp(raw, { raw: { width: w, height: h, channels: 3 } }).png().toFile(file);
+}
+
 /** A class-per-folder dataset of solid colours: `counts` images per class, PNG. */
 export async function colourDataset(counts: Record<string, number>, options: { width?: number; height?: number } = {}): Promise<string> {
   const root = await tempDir();

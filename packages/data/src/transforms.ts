@@ -6,6 +6,19 @@ import type { Rng } from './prng.js';
 export type ResizeMethod = 'randomResizedCrop' | 'crop' | 'squish' | 'pad';
 export type PadMode = 'reflection' | 'zeros' | 'border';
 
+/** The deterministic fits (what validation and predict use). */
+export type ValidResize = Exclude<ResizeMethod, 'randomResizedCrop'>;
+export const validResizes: readonly ValidResize[] = ['crop', 'squish', 'pad'];
+
+export function isValidResize(value: unknown): value is ValidResize {
+  return (validResizes as readonly unknown[]).includes(value);
+}
+
+/** The sharp/codec `fit` that does a resize method's deterministic version (random resized crop: centre crop). */
+export function resizeFit(resize: ResizeMethod): 'cover' | 'fill' | 'contain' {
+  return resize === 'squish' ? 'fill' : resize === 'pad' ? 'contain' : 'cover';
+}
+
 /** Augmentation settings; defaults are the lesson's `RandomResizedCrop(size, min_scale=0.5)` + `aug_transforms()`. */
 export interface AugmentOptions {
   /** Item transform: random resized crop (default), random square crop, squish, or pad to a square. */

@@ -5,9 +5,7 @@ import { activeBackend, type ImageCodec } from '@bears/backend';
 import { LearnerError } from './errors.js';
 import { concatPoolLayers } from './head.js';
 import { normalizePixels, type Normalization } from './normalization.js';
-import type { ValidResize } from '@bears/data';
-
-const FIT = { crop: 'cover', squish: 'fill', pad: 'contain' } as const;
+import { resizeFit, type ValidResize } from '@bears/data';
 
 /** A file path, encoded image bytes, or a pixel tensor ([h, w, 3] or [1, h, w, 3], values 0..255). */
 export type ImageInput = string | Uint8Array | ArrayBuffer | tf.Tensor3D | tf.Tensor4D;
@@ -82,7 +80,7 @@ export async function imageToInput(image: ImageInput, size: number, normalize: N
   else throw new LearnerError(`predict: expected a file path, image bytes or a tensor, got ${Object.prototype.toString.call(image)}`);
   let pixels: tf.Tensor3D;
   try {
-    pixels = await (await codec()).decode(bytes, { size, fit: FIT[resize] ?? 'cover' });
+    pixels = await (await codec()).decode(bytes, { size, fit: resizeFit(resize) });
   } catch (err) {
     throw new LearnerError(`predict: cannot decode ${name}: ${(err as Error).message}`, { cause: err });
   }

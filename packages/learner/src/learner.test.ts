@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { ImageDataset } from '@bears/data';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { cnnLearner, evenMults, type Learner } from './learner.js';
 import { customArch } from './archs.js';
@@ -336,8 +336,7 @@ describe('export, loadLearner, predict', () => {
     expect((await loaded.predict(wideT)).probabilities.length).toBe(3);
     wideT.dispose();
     const old = path.join(await tempDir(), 'model');
-    const { cp: cpOld } = await import('node:fs/promises');
-    await cpOld(out, old, { recursive: true });
+    await cp(out, old, { recursive: true });
     const { resize: _resize, ...oldMeta } = meta;
     await writeFile(path.join(old, 'metadata.json'), JSON.stringify(oldMeta));
     const oldLoaded = await loadLearner(old);
@@ -348,7 +347,6 @@ describe('export, loadLearner, predict', () => {
     loaded.dispose();
 
     const bad = path.join(await tempDir(), 'model');
-    const { cp } = await import('node:fs/promises');
     await cp(out, bad, { recursive: true });
     const w = await readFile(path.join(bad, 'weights.bin'));
     w[100] ^= 0xff;

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import type { ValidResize } from '@bears/data';
+import { isValidResize, type ValidResize } from '@bears/data';
 import { AdamW, lrFind as sgdLrFind, oneCycle, type LrFindResult, type OptimizerState } from '@bears/sgd';
 import { loadBody, type ArchSpec, type Body } from './archs.js';
 import type { Callback, FitEvent } from './callbacks.js';
@@ -160,7 +160,7 @@ export class Learner {
     this.inputSize = body.inputSize;
     this.normalize = body.arch.normalize;
     this.validResize = options.validResize ?? 'squish';
-    if (!['crop', 'squish', 'pad'].includes(this.validResize)) throw new LearnerError(`validResize must be 'crop', 'squish' or 'pad', got ${String(this.validResize)}`);
+    if (!isValidResize(this.validResize)) throw new LearnerError(`validResize must be 'crop', 'squish' or 'pad', got ${String(this.validResize)}`);
     this.metrics = options.metrics ?? [errorRate];
     this.options = { batchSize: 64, wd: 1e-2, featureCache: true, cacheViews: 2, modelDir: 'models', stopOnDivergence: true, ...options };
     this.log = options.log ?? ((l) => console.log(l));
