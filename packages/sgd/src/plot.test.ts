@@ -80,3 +80,34 @@ describe('linePlotSvg', () => {
     expect(() => linePlotSvg({} as never)).toThrow(/series must be an array/);
   });
 });
+
+describe('readable plots', () => {
+  it('non-negative data (losses, learning rates) never get an axis below zero', () => {
+    const f = plotFrame({ xs: [0, 100], ys: [0.01, 0.2, 1.1] });
+    expect(f.yDomain[0]).toBe(0);
+    expect(f.yTicks.every((t) => t >= 0)).toBe(true);
+    const g = plotFrame({ xs: [0, 100], ys: [1e-5, 3e-4] });
+    expect(g.yDomain[0]).toBe(0);
+    // data that goes negative keeps its padding below
+    expect(plotFrame({ xs: [0, 1], ys: [-1, 1] }).yDomain[0]).toBeLessThan(-1);
+  });
+
+  it('puts the legend in the corner no line runs through', () => {
+    const x = Array.from({ length: 50 }, (_, i) => i);
+    // Both lines start high on the left and fall to the bottom right: the top right corner is empty.
+    const falling = linePlotSvg({ series: [{ x, y: x.map((v) => 10 - v / 5), label: 'lr=0.1' }, { x, y: x.map((v) => 9 - v / 6), label: 'lr=0.01' }] });
+    const box = (svg: string) => /<g font-size="11"><rect x="([\d.]+)" y="([\d.]+)"/.exec(svg)!.slice(1).map(Number);
+    expect(box(falling)[0]).toBeGreaterThan(320);
+    expect(box(falling)[1]).toBeLessThan(100);
+    // A flat line along the top and one rising from the bottom left: only the bottom right is free.
+    const busy = linePlotSvg({ yDomain: [0, 10], series: [{ x, y: x.map(() => 9.5), label: 'lr=1.1' }, { x, y: x.map((v) => v / 10), label: 'lr=0.1' }] });
+    expect(box(busy)[0]).toBeGreaterThan(320);
+    expect(box(busy)[1]).toBeGreaterThan(200);
+  });
+
+  it('labels vertical markers', () => {
+    const svg = linePlotSvg({ series: [{ x: [0, 10], y: [1, 2] }], vLines: [{ x: 4, label: 'unfrozen' }] });
+    checkXml(svg);
+    expect(svg).toContain('>unfrozen</text>');
+  });
+});
