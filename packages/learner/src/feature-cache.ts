@@ -26,6 +26,8 @@ export interface FeatureCacheOptions {
   validResize?: ValidResize;
   concurrency?: number;
   seed?: number;
+  /** Called after every batch: phase 'features', images done of all views of train plus valid. */
+  onProgress?: (p: { phase: string; done: number; total: number }) => void;
 }
 
 function permutation(n: number, seed: number): number[] {
@@ -63,6 +65,8 @@ export class FeatureCache {
 
   static async build(data: LearnerData, body: tfl.LayersModel, options: FeatureCacheOptions): Promise<FeatureCache> {
     const views = Math.max(1, Math.floor(options.views));
+    const total = views * data.train.length + data.valid.length;
+    let done = 0;
     const extract = async (split: 'train' | 'valid', view: number, expected: number) => {
       let out: Float32Array | undefined;
       const labels = new Int32Array(expected);
@@ -92,6 +96,8 @@ export class FeatureCache {
         out.set(vals, n * dim);
         labels.set((await b.y.data()) as Int32Array, n);
         n += bs;
+        done += bs;
+        options.onProgress?.({ phase: 'features', done, total });
       }
       if (n !== expected) throw new LearnerError(`the ${split} loader yielded ${n} images, the dataset lists ${expected}`);
       return { feats: out ?? new Float32Array(0), labels };

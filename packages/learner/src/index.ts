@@ -1,5 +1,5 @@
 export { cnnLearner, evenMults, Learner, DEFAULT_LR } from './learner.js';
-export type { CnnLearnerOptions, FitOptions, FitResult, LrFindOutcome, ValidationResult } from './learner.js';
+export type { CnnLearnerOptions, FitOptions, FitResult, LrFindOutcome, ProgressHook, ValidationResult } from './learner.js';
 export { customArch, getArch, listArchs, loadBody, registerArch, copyWeightsByName } from './archs.js';
 export type { ArchSpec, Body, LoadBodyOptions } from './archs.js';
 export { resnetBody } from './resnet.js';

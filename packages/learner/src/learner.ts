@@ -9,7 +9,7 @@ import { concatPool, createHead, type HeadOptions } from './head.js';
 import { crossEntropy, errorRate, type Metric } from './metrics.js';
 import type { Normalization } from './normalization.js';
 import { formatHeader, formatRow, Recorder, type EpochRecord } from './recorder.js';
-import { lineChartSvg, svgToPng } from './plot.js';
+import { lrFindSvg, svgToPng } from './plot.js';
 import { FeatureCache, type LearnerData } from './feature-cache.js';
 import { planPhysicalBatch, type BatchPlan } from './memory.js';
 import { buildInferenceModel, predictImages, type Prediction, type ImageInput } from './inference.js';
@@ -92,6 +92,9 @@ export interface LrFindOutcome extends LrFindResult {
   /** The sweep with the suggestions marked, as PNG. */
   plot(): Promise<Uint8Array>;
 }
+
+/** Progress of a long step (feature extraction, the LR sweep), for a progress bar. */
+export type ProgressHook = (p: { phase: string; done: number; total: number }) => void;
 
 /** fastai v1's default maximum learning rate (defaults.lr = 3e-3), what the lesson's fit_one_cycle(4) used. */
 export const DEFAULT_LR = 3e-3;
@@ -187,12 +190,15 @@ export class Learner {
   /** Trains the head only; the body runs in inference mode (batch norm on its running statistics). */
   freeze(): void {
     for (const l of this.body.model.layers) l.trainable = false;
+    if (!this.frozen) this.recorder.markPhase('frozen');
     this.frozen = true;
   }
 
   /** Trains the whole network. */
   unfreeze(): void {
     for (const l of this.body.model.layers) l.trainable = true;
+    // The losses plot marks where the body started to train (a jump or a dip there has a cause).
+    if (this.frozen) this.recorder.markPhase('unfrozen');
     this.frozen = false;
   }
 
@@ -217,7 +223,7 @@ export class Learner {
   }
 
   /** Computes (or reuses) the frozen body's activations for every image: K augmented views of train, one of valid. */
-  async prepareFeatures(): Promise<FeatureCache> {
+  async prepareFeatures(options: { onProgress?: ProgressHook } = {}): Promise<FeatureCache> {
     if (this.cache && this.cache.bodyVersion === this.bodyVersion) return this.cache;
     this.cache?.dispose();
     const t0 = performance.now();
@@ -230,6 +236,7 @@ export class Learner {
       validResize: this.validResize,
       concurrency: this.options.concurrency,
       seed: this.options.seed,
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     });
     this.log(
       `cached body activations: ${this.data.train.length} train images x ${this.cache.views} augmented view${this.cache.views > 1 ? 's' : ''} + ${this.data.valid.length} valid in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
@@ -491,7 +498,8 @@ export class Learner {
    * The LR range test: trains with an exponentially growing learning rate (1e-7 to 10 over 100 batches),
    * stops when the loss explodes, restores the weights and optimizer, and suggests a learning rate.
    */
-  async lrFind(options: { startLr?: number; endLr?: number; numIt?: number } = {}): Promise<LrFindOutcome> {
+  async lrFind(options: { startLr?: number; endLr?: number; numIt?: number; onProgress?: ProgressHook } = {}): Promise<LrFindOutcome> {
+    const numIt = options.numIt ?? 100;
     const snapshot = this.snapshotWeights();
     const version = this.bodyVersion;
     const optState = this.optimizer ? await this.optimizer.getState() : undefined;
@@ -512,7 +520,7 @@ export class Learner {
     try {
       const opt = this.getOptimizer();
       result = await sgdLrFind(
-        async (lr) => {
+        async (lr, iteration) => {
           opt.setLr(lr);
           opt.setMomentum(0.9);
           const batch = await nextBatch();
@@ -520,9 +528,10 @@ export class Learner {
             return await this.trainStep(batch);
           } finally {
             if (batch.features) tf.dispose([batch.x, batch.y]);
+            options.onProgress?.({ phase: 'lr-find', done: iteration + 1, total: numIt });
           }
         },
-        { startLr: options.startLr ?? 1e-7, endLr: options.endLr ?? 10, numIt: options.numIt ?? 100 },
+        { startLr: options.startLr ?? 1e-7, endLr: options.endLr ?? 10, numIt },
       );
     } finally {
       await it?.return?.(undefined);
@@ -543,16 +552,7 @@ export class Learner {
     return {
       ...result,
       suggestion,
-      plot: () => {
-        const s = result.suggestions;
-        const marks = s
-          ? [
-              { x: s.valley.lr, y: s.valley.loss, label: `valley ${s.valley.lr.toExponential(1)}` },
-              { x: s.steep.lr, y: s.steep.loss, label: `steep ${s.steep.lr.toExponential(1)}` },
-            ]
-          : [];
-        return svgToPng(lineChartSvg([{ name: 'loss', x: result.lrs, y: result.losses }], { title: 'Learning rate finder', xLabel: 'learning rate (log)', yLabel: 'loss', logX: true, marks }));
-      },
+      plot: () => svgToPng(lrFindSvg(result)),
     };
   }
 
