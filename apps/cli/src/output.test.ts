@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { clock, createOutput, type Streams } from './output.js';
+
+function capture(tty: boolean) {
+  let text = '';
+  const stream: Streams['stderr'] = { write: (s: string) => (text += s), isTTY: tty, columns: 120 };
+  return { streams: { stdout: { write: () => true }, stderr: stream }, text: () => text };
+}
+
+describe('progress', () => {
+  it('on a TTY: a bar with count, percentage, elapsed<remaining and rate, redrawn in place', () => {
+    let t = 0;
+    const c = capture(true);
+    const bar = createOutput({ now: () => t }, c.streams).progress('body activations', 100, 'img');
+    t = 10_000;
+    bar.update(25);
+    const line = c.text().split('\r').pop()!;
+    expect(line).toMatch(/^body activations  █+░+  25\/100 25% \[00:10<00:30, 2\.5 img\/s\]/);
+    t = 40_000;
+    bar.done();
+    expect(c.text().endsWith('\n')).toBe(true);
+    expect(c.text()).toContain('100/100 100% [00:40<00:00, 2.5 img/s]');
+  });
+
+  it('without a TTY: nothing while running, one line per phase when it ends', () => {
+    let t = 0;
+    const c = capture(false);
+    const out = createOutput({ now: () => t }, c.streams);
+    const bar = out.progress('body activations', 986, 'img');
+    for (let i = 1; i <= 986; i++) {
+      t += 35;
+      bar.update(i);
+    }
+    bar.done();
+    expect(c.text()).toBe('body activations: 986/986 in 00:35 (28.6 img/s)\n');
+    // An epoch's bar is transient: its table row is the line.
+    const epoch = out.progress('epoch 1/4', 7, 'batch', { transient: true });
+    epoch.update(7);
+    epoch.done();
+    expect(c.text().split('\n')).toHaveLength(2);
+  });
+
+  it('redraws at most every 100 ms', () => {
+    let t = 0;
+    const c = capture(true);
+    const bar = createOutput({ now: () => t }, c.streams).progress('x', 1000);
+    for (let i = 1; i <= 1000; i++) {
+      t += 1;
+      bar.update(i);
+    }
+    expect(c.text().split('\r').length).toBeLessThan(15);
+  });
+
+  it('clock reads like fastprogress', () => {
+    expect(clock(0)).toBe('00:00');
+    expect(clock(72)).toBe('01:12');
+    expect(clock(3725)).toBe('1:02:05');
+    expect(clock(NaN)).toBe('--:--');
+  });
+});
