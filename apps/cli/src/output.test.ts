@@ -58,3 +58,15 @@ describe('progress', () => {
     expect(clock(NaN)).toBe('--:--');
   });
 });
+
+describe('progress ends at its total', () => {
+  it('closes the line as soon as the count reaches the total (before the step prints its result)', () => {
+    const c = capture(true);
+    const bar = createOutput({ now: () => 0 }, c.streams).progress('epoch 1/1', 3, 'batch', { transient: true });
+    bar.update(3);
+    expect(c.text().endsWith('\r\x1b[K')).toBe(true);
+    const before = c.text();
+    bar.done();
+    expect(c.text()).toBe(before);
+  });
+});

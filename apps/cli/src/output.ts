@@ -82,7 +82,7 @@ function rateText(done: number, secs: number, unit: string): string {
 /**
  * fastprogress's bar on a TTY, redrawn in place at most every 100 ms:
  * `features  ████████░░░░░░░░  312/986 32% [00:20<00:43, 15.4 img/s]`.
- * When stderr is a file or a pipe (CI logs), one line per phase, when it ends.
+ * When stderr is a file or a pipe (CI logs), one line per phase, when it ends. Ends by itself at the total.
  */
 export function progressBar(label: string, total: number, stream: Streams['stderr'], options: { unit?: string; now?: () => number; transient?: boolean } = {}): Progress {
   const tty = Boolean(stream.isTTY);
@@ -106,7 +106,7 @@ export function progressBar(label: string, total: number, stream: Streams['stder
       const bar = '█'.repeat(Math.round(frac * width)).padEnd(width, '░');
       const eta = done > 0 ? (secs / done) * Math.max(0, total - done) : NaN;
       const line = `${label}  ${bar}  ${done}/${total} ${Math.floor(frac * 100)}% [${clock(secs)}<${clock(eta)}, ${rateText(done, secs, unit)}]${note ? ` ${note}` : ''}`;
-      const cols = stream.columns ?? 100;
+      const cols = stream.columns || 100;
       // \x1b[K clears what a longer previous line left behind.
       stream.write(`\r${line.slice(0, Math.max(20, cols - 1))}\x1b[K${final ? '\n' : ''}`);
     } else if (final && !options.transient) {
@@ -115,13 +115,14 @@ export function progressBar(label: string, total: number, stream: Streams['stder
     if (final) finished = true;
   };
   return {
+    // Reaching the total ends the bar at once, before whatever the step prints next (an epoch's row).
     tick(n = 1, note) {
       done += n;
-      draw(note);
+      draw(note, total > 0 && done >= total);
     },
     update(d, note) {
       done = d;
-      draw(note);
+      draw(note, total > 0 && done >= total);
     },
     done(note) {
       done = Math.max(done, total);

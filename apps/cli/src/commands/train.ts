@@ -72,7 +72,7 @@ export const train: Command = {
       const frozen = await run('frozen', 'the new head trains, the pretrained body stays fixed', epochs, lr);
       if (unfreezeEpochs > 0 && !frozen.stopped) {
         learn.unfreeze();
-        const unfrozen = await run('unfrozen', `unfreeze(), then the whole network trains, the body at smaller learning rates (epochs ${epochs}-${epochs + unfreezeEpochs - 1} in metrics.json)`, unfreezeEpochs, lrRange);
+        const unfrozen = await run('unfrozen', `unfreeze(), then the whole network trains, the body at smaller learning rates (${unfreezeEpochs === 1 ? `epoch ${epochs}` : `epochs ${epochs}-${epochs + unfreezeEpochs - 1}`} in metrics.json)`, unfreezeEpochs, lrRange);
         const note = unfreezeJumpNote(frozen.epochs, unfrozen.epochs);
         if (note) table(note);
       }
