@@ -1,4 +1,4 @@
-import { relative, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { verifyImages } from '@bears/data';
 import { existingDir, num, requirePositional } from '../args.js';
 import { usageError } from '../cli-error.js';
@@ -27,7 +27,8 @@ export const verify: Command = {
     'dry-run': { type: 'boolean', default: false },
   },
   async run({ positionals, values }, out) {
-    const dir = existingDir(requirePositional(positionals, 0, 'dir'), 'image folder');
+    const typed = requirePositional(positionals, 0, 'dir');
+    const dir = existingDir(typed, 'image folder');
     if (values.delete && values.quarantine) throw usageError('use either --delete or --quarantine, not both');
     let bar: ReturnType<typeof out.progress> | undefined;
     const report = await verifyImages(dir, {
@@ -46,8 +47,8 @@ export const verify: Command = {
     const dry = report.dryRun;
     // A dry run changes nothing, so it says what it would do ("would convert", "would move"), never "fixed".
     const verb = { converted: 'convert', renamed: 'rename', resized: 'resize' } as const;
-    // Paths under the current folder are shown relative to it, the way the user typed the folder.
-    const show = (p: string) => (relative(process.cwd(), p).startsWith('..') ? p : relative(process.cwd(), p) || '.');
+    // Paths inside the folder are shown the way the user typed the folder; others in full.
+    const show = (p: string) => (relative(dir, p).startsWith('..') ? p : join(typed, relative(dir, p)));
     const quarantine = report.quarantineDir ? show(report.quarantineDir) : undefined;
     out.print(`${report.checked} files checked: ${report.ok} ok, ${report.fixed} ${dry ? 'to fix' : 'fixed'}, ${report.bad} bad${dry ? ' (dry run: nothing changed)' : ''}`);
     for (const e of fixed) {
