@@ -118,8 +118,8 @@ export function unfreezeJumpNote(frozen: EpochRecord[], unfrozen: EpochRecord[])
   if (before === undefined || first === undefined || !(first > before * 1.5 && first - before > 0.05)) return undefined;
   const last = unfrozen[unfrozen.length - 1]!.validLoss;
   return (
-    `note: valid_loss jumped from ${before.toFixed(4)} to ${first.toFixed(4)} in the first unfrozen epoch: the pretrained body's weights start ` +
-    `to move at the one-cycle schedule's highest learning rates, so the features the head was fitted to shift; ` +
+    `note: valid_loss jumped from ${before.toFixed(4)} to ${first.toFixed(4)} in the first unfrozen epoch, as fine-tuning often does: the pretrained ` +
+    `body's weights start to move at the one-cycle schedule's highest learning rates, so the features the head was fitted to shift; ` +
     (unfrozen.length > 1 ? `as the rates anneal it ${last <= before * 1.1 ? 'came back' : 'moved'} to ${last.toFixed(4)}.` : 'more epochs (or a lower --lr-range) let it settle.')
   );
 }
