@@ -110,4 +110,24 @@ describe('readable plots', () => {
     checkXml(svg);
     expect(svg).toContain('>unfrozen</text>');
   });
+
+  it('writes a mark label beside its point, not over the curve, and inside the plot', () => {
+    const x = Array.from({ length: 41 }, (_, i) => i / 4);
+    const y = x.map((v) => 10 - v);
+    for (const mx of [1, 5, 9.5]) {
+      const svg = linePlotSvg({ series: [{ x, y }], marks: [{ x: mx, y: 10 - mx, label: 'min/10 3.6e-2' }] });
+      const f = plotFrame({ xs: [...x, mx], ys: [...y, 10 - mx] });
+      const [, tx, ty, anchor] = /<text x="([\d.]+)" y="([\d.]+)" font-size="11" fill="[^"]+" text-anchor="(start|end)">min\/10/.exec(svg)!;
+      const [x0, x1] = anchor === 'start' ? [Number(tx), Number(tx) + 82] : [Number(tx) - 82, Number(tx)];
+      expect(x0, `mark at ${mx}`).toBeGreaterThanOrEqual(f.left);
+      expect(x1, `mark at ${mx}`).toBeLessThanOrEqual(f.right);
+      // The falling line is above the point on its left and below it on its right.
+      for (let v = 0; v <= 10; v += 0.05) {
+        const px = f.sx(v);
+        const py = f.sy(10 - v);
+        const inside = px >= x0 && px <= x1 && py >= Number(ty) - 11 && py <= Number(ty) + 2;
+        expect(inside, `mark at ${mx}: the line crosses its label at x=${v}`).toBe(false);
+      }
+    }
+  });
 });

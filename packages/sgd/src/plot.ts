@@ -130,6 +130,7 @@ export function linePlotSvg(options: LinePlotOptions): string {
     }
   });
   parts.push('</g>');
+  const obstacles = (o.marks ?? []).some((m) => m.label) ? legendObstacles(frame, o.series, { xLog: o.xLog, yLog: o.yLog, marks: o.marks }) : [];
   for (const m of o.marks ?? []) {
     if (!usable(m.x, o.xLog) || !usable(m.y, o.yLog)) continue;
     const cx = frame.sx(m.x);
@@ -137,9 +138,8 @@ export function linePlotSvg(options: LinePlotOptions): string {
     const color = esc(m.color ?? '#d62728');
     parts.push(`<circle cx="${n(cx)}" cy="${n(cy)}" r="5" fill="${color}" stroke="white" stroke-width="1"/>`);
     if (m.label) {
-      // Keep the label inside the plot: flip it left of the point near the right edge.
-      const leftSide = cx > frame.left + (frame.right - frame.left) * 0.7;
-      parts.push(`<text x="${n(cx + (leftSide ? -8 : 8))}" y="${n(cy - 8)}" font-size="11" fill="${color}" text-anchor="${leftSide ? 'end' : 'start'}">${esc(m.label)}</text>`);
+      const { x, y, anchor } = markLabelPlace(frame, cx, cy, m.label.length * 6.3, obstacles);
+      parts.push(`<text x="${n(x)}" y="${n(y)}" font-size="11" fill="${color}" text-anchor="${anchor}">${esc(m.label)}</text>`);
     }
   }
   parts.push(...vLabels);
@@ -315,6 +315,32 @@ function legendSvg(frame: PlotFrame, series: PlotSeries[], o: { xLog?: boolean; 
   });
   p.push('</g>');
   return p.join('');
+}
+
+/**
+ * Where a mark's label goes: above or below, right or left of the point, whichever stays inside the plot
+ * and crosses the fewest drawn points (a label written over the curve it marks is hard to read).
+ */
+function markLabelPlace(f: PlotFrame, cx: number, cy: number, width: number, obstacles: Array<[number, number]>): { x: number; y: number; anchor: 'start' | 'end' } {
+  // Nearest first; farther ones for a point in a corner with its curve next to it.
+  const candidates = [8, 24, 48].flatMap((d) => [
+    { dx: 8, dy: -d, anchor: 'start' as const },
+    { dx: -8, dy: d + 8, anchor: 'end' as const },
+    { dx: 8, dy: d + 8, anchor: 'start' as const },
+    { dx: -8, dy: -d, anchor: 'end' as const },
+  ]);
+  let best = { x: cx + 8, y: cy - 8, anchor: 'start' as 'start' | 'end' };
+  let bestCost = Infinity;
+  for (const c of candidates) {
+    const x = cx + c.dx;
+    const y = cy + c.dy;
+    const [x0, x1] = c.anchor === 'start' ? [x, x + width] : [x - width, x];
+    const [y0, y1] = [y - 11, y + 2];
+    const outside = x0 < f.left || x1 > f.right || y0 < f.top || y1 > f.bottom ? 1000 : 0;
+    const cost = outside + obstacles.filter(([px, py]) => px >= x0 && px <= x1 && py >= y0 && py <= y1).length;
+    if (cost < bestCost) [best, bestCost] = [{ x, y, anchor: c.anchor }, cost];
+  }
+  return best;
 }
 
 /** Pixel positions along every series (segments sampled every few px) and at every mark. */
