@@ -105,10 +105,25 @@ describe('readable plots', () => {
     expect(box(busy)[1]).toBeGreaterThan(200);
   });
 
-  it('labels vertical markers', () => {
+  it('labels vertical markers where no line or legend runs', () => {
     const svg = linePlotSvg({ series: [{ x: [0, 10], y: [1, 2] }], vLines: [{ x: 4, label: 'unfrozen' }] });
     checkXml(svg);
     expect(svg).toContain('>unfrozen</text>');
+    // Losses near zero after the unfreeze: the label goes to the top, clear of the legend in the top right.
+    const x = Array.from({ length: 36 }, (_, i) => i + 1);
+    const losses = linePlotSvg({
+      series: [
+        { x, y: x.map((v) => (v < 25 ? 3 / v : 0.05)), label: 'train' },
+        { x: [6, 12, 18, 24, 30, 36], y: [0.4, 0.2, 0.15, 0.12, 0.18, 0.2], label: 'valid' },
+      ],
+      vLines: [{ x: 24.5, label: 'unfrozen' }],
+    });
+    const label = /<text x="([\d.]+)" y="([\d.]+)"[^>]*>unfrozen<\/text>/.exec(losses)!.slice(1).map(Number);
+    const legend = /<g font-size="11"><rect x="([\d.]+)" y="([\d.]+)" width="([\d.]+)" height="([\d.]+)"/.exec(losses)!.slice(1).map(Number);
+    expect(label[1]).toBeLessThan(80);
+    const [lx, ly, lw, lh] = legend;
+    const overlapsLegend = label[0]! + 55 >= lx! && label[0]! - 55 <= lx! + lw! && label[1]! >= ly! && label[1]! - 11 <= ly! + lh!;
+    expect(overlapsLegend).toBe(false);
   });
 
   it('writes a mark label beside its point, not over the curve, and inside the plot', () => {

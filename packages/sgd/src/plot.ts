@@ -142,9 +142,10 @@ export function linePlotSvg(options: LinePlotOptions): string {
       parts.push(`<text x="${n(x)}" y="${n(y)}" font-size="11" fill="${color}" text-anchor="${anchor}">${esc(m.label)}</text>`);
     }
   }
-  parts.push(...vLabels);
   const labelled = o.series.filter((s) => s.label);
-  if (o.legend ?? labelled.length >= 2) parts.push(legendSvg(frame, o.series, { xLog: o.xLog, yLog: o.yLog, marks: o.marks }));
+  const legend = o.legend ?? labelled.length >= 2 ? legendSvg(frame, o.series, { xLog: o.xLog, yLog: o.yLog, marks: o.marks }) : undefined;
+  parts.push(...vLineLabels(frame, o, legend?.box));
+  if (legend) parts.push(legend.svg);
   parts.push('</svg>');
   return parts.join('\n') + '\n';
 }
@@ -292,7 +293,7 @@ export function axesSvg(frame: PlotFrame, o: { xLog?: boolean; yLog?: boolean; t
 }
 
 /** The legend goes in the plot corner that covers the fewest drawn points (of lines, sampled densely, and marks). */
-function legendSvg(frame: PlotFrame, series: PlotSeries[], o: { xLog?: boolean; yLog?: boolean; marks?: PlotMark[] } = {}): string {
+function legendSvg(frame: PlotFrame, series: PlotSeries[], o: { xLog?: boolean; yLog?: boolean; marks?: PlotMark[] } = {}): { svg: string; box: Box } {
   const items = series.map((s, i) => ({ s, i })).filter(({ s }) => s.label);
   const w = Math.max(...items.map(({ s }) => s.label!.length)) * 6.5 + 34;
   const h = items.length * 16 + 8;
@@ -314,7 +315,33 @@ function legendSvg(frame: PlotFrame, series: PlotSeries[], o: { xLog?: boolean; 
     p.push(`<text x="${n(x + 29)}" y="${n(ly + 4)}" fill="#333">${esc(s.label!)}</text>`);
   });
   p.push('</g>');
-  return p.join('');
+  return { svg: p.join(''), box: [x, y, x + w, y + h] };
+}
+
+type Box = [x0: number, y0: number, x1: number, y1: number];
+
+/** Labels of vertical markers, beside the line at the top or the bottom of the plot, wherever fewest lines and no legend run. */
+function vLineLabels(f: PlotFrame, o: LinePlotOptions, legend?: Box): string[] {
+  const lines = (o.vLines ?? []).filter((v) => v.label && usable(v.x, o.xLog));
+  if (lines.length === 0) return [];
+  const obstacles = legendObstacles(f, o.series, { xLog: o.xLog, yLog: o.yLog, marks: o.marks });
+  return lines.map((v) => {
+    const px = f.sx(v.x);
+    const width = v.label!.length * 6.3;
+    let best = { x: px + 4, y: f.bottom - 6, anchor: 'start' };
+    let bestCost = Infinity;
+    for (const y of [f.top + 14, f.bottom - 6]) {
+      for (const anchor of ['start', 'end'] as const) {
+        const x = anchor === 'start' ? px + 4 : px - 4;
+        const [x0, x1] = anchor === 'start' ? [x, x + width] : [x - width, x];
+        const overlaps = (b: Box) => x0 <= b[2] && x1 >= b[0] && y - 11 <= b[3] && y + 2 >= b[1];
+        const outside = x0 < f.left || x1 > f.right ? 1000 : 0;
+        const cost = outside + (legend && overlaps(legend) ? 500 : 0) + obstacles.filter(([qx, qy]) => qx >= x0 && qx <= x1 && qy >= y - 11 && qy <= y + 2).length;
+        if (cost < bestCost) [best, bestCost] = [{ x, y, anchor }, cost];
+      }
+    }
+    return `<text x="${n(best.x)}" y="${n(best.y)}" font-size="11" fill="${esc(v.color ?? '#555')}" text-anchor="${best.anchor}">${esc(v.label!)}</text>`;
+  });
 }
 
 /**
