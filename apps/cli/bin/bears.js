@@ -7,6 +7,6 @@ const dist = new URL('../dist/bin.js', import.meta.url);
 if (existsSync(dist)) {
   await import(dist.href);
 } else {
-  process.stderr.write('bears: the CLI is not built yet: run `npm run build` in the repository root first\n');
+  process.stderr.write('bears: the CLI is not built yet: run `npm install && npm run build` in the repository root first\n');
   process.exitCode = 1;
 }

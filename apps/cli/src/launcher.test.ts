@@ -21,6 +21,6 @@ describe('the bears launchers (never resolved from the registry)', () => {
     copyFileSync(fileURLToPath(new URL('../package.json', import.meta.url)), join(dir, 'package.json'));
     const r = spawnSync(process.execPath, [join(dir, 'bin', 'bears.js'), 'train'], { encoding: 'utf8' });
     expect(r.status).toBe(1);
-    expect(r.stderr).toBe('bears: the CLI is not built yet: run `npm run build` in the repository root first\n');
+    expect(r.stderr).toBe('bears: the CLI is not built yet: run `npm install && npm run build` in the repository root first\n');
   });
 });
