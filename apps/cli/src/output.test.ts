@@ -17,7 +17,7 @@ describe('progress', () => {
     const line = c.text().split('\r').pop()!;
     expect(line).toMatch(/^body activations  █+░+  25\/100 25% \[00:10<00:30, 2\.5 img\/s\]/);
     t = 40_000;
-    bar.done();
+    bar.update(100);
     expect(c.text().endsWith('\n')).toBe(true);
     expect(c.text()).toContain('100/100 100% [00:40<00:00, 2.5 img/s]');
   });
@@ -68,5 +68,15 @@ describe('progress ends at its total', () => {
     const before = c.text();
     bar.done();
     expect(c.text()).toBe(before);
+  });
+
+  it('a step that stops early ends at the count it reached', () => {
+    let t = 0;
+    const c = capture(false);
+    const bar = createOutput({ now: () => t }, c.streams).progress('lr sweep', 100, 'batch');
+    t = 10_000;
+    bar.update(70);
+    bar.done();
+    expect(c.text()).toBe('lr sweep: 70/100 in 00:10 (7.0 batch/s)\n');
   });
 });

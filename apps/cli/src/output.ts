@@ -124,8 +124,8 @@ export function progressBar(label: string, total: number, stream: Streams['stder
       done = d;
       draw(note, total > 0 && done >= total);
     },
+    // Ends at the count reached: a step that stops early (an lr sweep whose loss exploded) says where.
     done(note) {
-      done = Math.max(done, total);
       draw(note, true);
     },
   };
