@@ -16,7 +16,7 @@ export interface SignalWeights {
   quality: number;
 }
 
-export const defaultWeights: SignalWeights = { label: 0.9, loss: 0.5, unsure: 0.2, outlier: 0.8, duplicate: 0.6, quality: 0.3 };
+export const defaultWeights: SignalWeights = { label: 0.9, loss: 0.5, unsure: 0.2, outlier: 0.8, duplicate: 0.3, quality: 0.5 };
 
 export interface RankExtras {
   /** Pixel facts per item (duplicates by pixels and pHash, quality checks). */
@@ -27,7 +27,7 @@ export interface RankExtras {
   duplicates?: DuplicateOptions;
   quality?: QualityThresholds;
   weights?: Partial<SignalWeights>;
-  /** Neighbours for the outlier score (default 5). */
+  /** Neighbours for the outlier score (default 10). */
   k?: number;
   /** A robust z above this flags 'outlier' (default 3). */
   outlierZ?: number;
@@ -113,7 +113,7 @@ export function rankDataset(preds: Preds, extras: RankExtras = {}): RankResult {
 
   const outlier = new Float32Array(n);
   if (cos) {
-    const knn = knnOutlierScores(cos, labels, extras.k ?? 5, dups.partners);
+    const knn = knnOutlierScores(cos, labels, extras.k ?? 10, dups.partners);
     const z = robustZByClass(knn, labels);
     const pr = percentileRanks(z);
     const zMax = extras.outlierZ ?? 3;

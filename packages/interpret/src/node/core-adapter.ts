@@ -9,6 +9,7 @@ import sharp from 'sharp';
 import { sniffImageType } from '@bears/backend';
 import { ImageDataset, ImageLoadError, decodeCenterInto } from '@bears/data';
 import { loadLearner, type ExportMetadata } from '@bears/learner';
+import { GradCam } from './gradcam.js';
 import { imageFacts, perceptualHash, pixelHash } from '../facts.js';
 import type { ImageFacts, OnProgress, Preds } from '../types.js';
 
@@ -71,6 +72,12 @@ export class InterpretModel {
     return { probs: p.slice(), features: f.slice(), featureDim: f.length / n };
   }
 
+  /** Grad-CAM over the last conv layer. */
+  gradCam(): GradCam {
+    const toConv = tfl.model({ inputs: this.model.inputs, outputs: this.model.getLayer(this.convLayer).output as tfl.SymbolicTensor });
+    return new GradCam(this.model, this.convLayer, toConv);
+  }
+
   dispose(): void {
     this.model.dispose();
   }
@@ -80,7 +87,8 @@ export async function loadInterpretModel(dir: string): Promise<InterpretModel> {
   const { model, metadata } = await loadLearner(dir);
   const names = model.layers.map((l) => l.name);
   const bodyOutput = (metadata as ExportMetadata & { bodyOutput?: string }).bodyOutput;
-  const featureLayer = names.includes('pool_concat') ? 'pool_concat' : names.includes('pool_avg') ? 'pool_avg' : undefined;
+  // Global average pooling: the embedding that separates "not this subject" best (max pooling adds noise).
+  const featureLayer = names.includes('pool_avg') ? 'pool_avg' : names.includes('pool_concat') ? 'pool_concat' : undefined;
   const convs = model.layers.filter((l) => (l.outputShape as number[]).length === 4);
   const conv = bodyOutput && names.includes(bodyOutput) ? bodyOutput : convs[convs.length - 1]?.name;
   if (!featureLayer || !conv) {
