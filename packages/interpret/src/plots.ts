@@ -10,8 +10,9 @@ export function confusionMatrixSvg(classes: string[], m: number[][], title = 'Co
   const left = 40 + Math.max(...classes.map((c) => c.length)) * 9;
   const top = 110;
   const size = classes.length * cell;
-  const width = left + size + 30;
-  const height = top + size + 60;
+  // Wide enough for the title (about 11 px per bold character at 20 px).
+  const width = Math.max(left + size + 30, title.length * 11.5 + 40);
+  const height = top + size + 40;
   const parts = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="DejaVu Sans, Arial, sans-serif">`,
     `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
@@ -58,7 +59,7 @@ export function tileGridSvg(tiles: Tile[], options: { columns?: number; tile?: n
   const cellH = t + 14 + captionLines * lineH + 10;
   const titleH = options.title ? 44 : 10;
   const rows = Math.ceil(tiles.length / cols);
-  const width = cols * cellW + 10;
+  const width = Math.max(cols * cellW + 10, (options.title?.length ?? 0) * 10.5 + 40);
   const height = titleH + rows * cellH + 10;
   const parts = [
     `<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="${width}" height="${height}" font-family="DejaVu Sans, Arial, sans-serif">`,

@@ -89,6 +89,7 @@ export function rankDataset(preds: Preds, extras: RankExtras = {}): RankResult {
   for (let i = 0; i < n; i++) {
     labelSignal[i] = cl.mask[i] ? 0.5 + 0.5 * (1 - cl.quality[i]!) : 0.5 * (1 - cl.quality[i]!);
     if (cl.mask[i]) reasons[i]!.push(`label issue (confident learning: p(${preds.classes[labels[i]!]})=${fmt(cl.quality[i]!)}, likely ${preds.classes[cl.suggested[i]!]})`);
+    else if (cl.quality[i]! < 0.5) reasons[i]!.push(`doubtful label (out-of-sample p(${preds.classes[labels[i]!]})=${fmt(cl.quality[i]!)})`);
   }
   signals.label = labelSignal;
   for (let i = 0; i < n; i++) if (loss[i]! > 0.5) reasons[i]!.push(`high loss (p(label)=${fmt(1 - loss[i]!)}, predicted ${preds.classes[predicted[i]!]})`);
@@ -120,6 +121,7 @@ export function rankDataset(preds: Preds, extras: RankExtras = {}): RankResult {
     for (let i = 0; i < n; i++) {
       outlier[i] = pr[i]! ** 2;
       if (z[i]! > zMax) reasons[i]!.push(`outlier in ${preds.items[i]!.label} (kNN distance z=${z[i]!.toFixed(1)})`);
+      else if (pr[i]! >= 0.9) reasons[i]!.push(`unusual for ${preds.items[i]!.label} (kNN distance in the top ${Math.max(1, Math.round((1 - pr[i]!) * 100))}%)`);
     }
   }
   signals.outlier = outlier;

@@ -8,7 +8,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
  */
 export class GradCam {
   private readonly toConv: tfl.LayersModel;
-  private readonly after: tfl.Layer[];
+  private readonly after: tfl.layers.Layer[];
   private readonly logitLayer: string;
 
   constructor(private readonly model: tfl.LayersModel, readonly convLayer: string, toConv: tfl.LayersModel) {
@@ -43,7 +43,7 @@ export class GradCam {
       const a = this.toConv.predict(tf.tensor4d(input, [1, size, size, 3])) as tf.Tensor4D;
       const grad = tf.grad((x: tf.Tensor) => tf.sum(tf.slice(this.logits(x), [0, classIndex], [1, 1])))(a) as tf.Tensor4D;
       const weights = tf.mean(grad, [1, 2], true);
-      const cam = tf.relu(tf.sum(tf.mul(a, weights), -1)).squeeze([0]) as tf.Tensor2D;
+      const cam = tf.squeeze(tf.relu(tf.sum(tf.mul(a, weights), -1)), [0]) as tf.Tensor2D;
       const max = tf.max(cam);
       const norm = tf.div(cam, tf.maximum(max, 1e-12));
       const [h, w] = norm.shape;
@@ -52,7 +52,7 @@ export class GradCam {
   }
 }
 
-function inbound(layer: tfl.Layer): string[] {
-  const node = (layer as unknown as { inboundNodes: Array<{ inboundLayers: tfl.Layer[] }> }).inboundNodes[0];
+function inbound(layer: tfl.layers.Layer): string[] {
+  const node = (layer as unknown as { inboundNodes: Array<{ inboundLayers: tfl.layers.Layer[] }> }).inboundNodes[0];
   return node ? node.inboundLayers.map((l) => l.name) : [];
 }

@@ -7,8 +7,8 @@ import { confusionMatrixSvg, overlayHeatmap, tileGridSvg, type Tile } from '../p
 import type { DuplicateGroup } from '../types.js';
 import type { InterpretModel } from './core-adapter.js';
 
-async function tileOf(file: string, size: number, fit: 'cover' | 'fill' | 'contain' = 'cover'): Promise<{ data: Uint8Array; width: number; height: number }> {
-  const { data, info } = await sharp(file).rotate().flatten({ background: '#ffffff' }).toColourspace('srgb').resize(size, size, { fit, background: '#000000' }).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+async function tileOf(file: string, size: number, fit: 'cover' | 'fill' | 'contain' = 'cover', background: string | { r: number; g: number; b: number } = '#000000'): Promise<{ data: Uint8Array; width: number; height: number }> {
+  const { data, info } = await sharp(file).rotate().flatten({ background: '#ffffff' }).toColourspace('srgb').resize(size, size, { fit, background }).removeAlpha().raw().toBuffer({ resolveWithObject: true });
   return { data: new Uint8Array(data), width: info.width, height: info.height };
 }
 
@@ -51,9 +51,12 @@ export async function plotTopLosses(interp: ClassificationInterpretation, root: 
 }
 
 /** Duplicate groups side by side, one row per group (cross-class groups first, in red). */
-export async function plotDuplicates(groups: DuplicateGroup[], labels: Map<string, string>, root: string, maxGroups = 10): Promise<Uint8Array> {
-  const shown = groups.slice(0, maxGroups);
-  const cols = Math.max(2, Math.min(4, ...shown.map((g) => g.files.length)));
+export async function plotDuplicates(groups: DuplicateGroup[], root: string, maxGroups = 10): Promise<Uint8Array> {
+  // Cross-class first (one of them is mislabeled), then train/valid leakage, then the rest.
+  const weight = (g: DuplicateGroup) => (g.crossClass ? 2 : 0) + (g.crossSplit ? 1 : 0);
+  const shown = [...groups].sort((a, b) => weight(b) - weight(a)).slice(0, maxGroups);
+  const cols = Math.min(4, Math.max(2, ...shown.map((g) => g.files.length)));
+  const white = { r: 255, g: 255, b: 255 };
   const tiles: Tile[] = [];
   for (const g of shown) {
     for (let j = 0; j < cols; j++) {
@@ -63,12 +66,11 @@ export async function plotDuplicates(groups: DuplicateGroup[], labels: Map<strin
         continue;
       }
       tiles.push({
-        href: await dataUrl(await tileOf(path.join(root, f), 160, 'contain')),
+        href: await dataUrl(await tileOf(path.join(root, f), 160, 'contain', white)),
         lines: [f.length > 28 ? `…${f.slice(-27)}` : f, `${g.kind} ${g.similarity.toFixed(2)}${g.crossClass ? ' cross-class' : ''}${g.crossSplit ? ' train/valid' : ''}`],
         colour: g.crossClass ? '#b00020' : g.crossSplit ? '#a05a00' : '#000000',
       });
     }
   }
-  void labels;
   return svgToPng(tileGridSvg(tiles, { columns: cols, tile: 160, title: `Duplicate groups (${groups.length} found; ${shown.length} shown)` }));
 }
