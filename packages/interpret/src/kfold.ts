@@ -54,8 +54,8 @@ export function fitPredictSoftmax(x: Float32Array, d: number, labels: Int32Array
   const stdT = tf.tensor1d(std);
   const xs = tf.tidy(() => tf.div(tf.sub(tf.tensor2d(pick(x, d, train), [train.length, d]), meanT), stdT));
   const ys = tf.tidy(() => tf.oneHot(tf.tensor1d(Int32Array.from(train, (r) => labels[r]!), 'int32'), c));
-  const w = tf.variable(tf.zeros([d, c]), true, `cv_w_${Math.random().toString(36).slice(2)}`);
-  const b = tf.variable(tf.zeros([c]), true, `cv_b_${Math.random().toString(36).slice(2)}`);
+  const w = tf.tidy(() => tf.variable(tf.zeros([d, c]), true, `cv_w_${Math.random().toString(36).slice(2)}`));
+  const b = tf.tidy(() => tf.variable(tf.zeros([c]), true, `cv_b_${Math.random().toString(36).slice(2)}`));
   const opt = new Adam([{ params: [w], wd: options.wd ?? 0.01 }, { params: [b], wd: 0 }], { lr: options.lr ?? 0.01 });
   try {
     for (let s = 0; s < steps; s++) {

@@ -92,7 +92,7 @@ export function rankDataset(preds: Preds, extras: RankExtras = {}): RankResult {
     else if (cl.quality[i]! < 0.5) reasons[i]!.push(`doubtful label (out-of-sample p(${preds.classes[labels[i]!]})=${fmt(cl.quality[i]!)})`);
   }
   signals.label = labelSignal;
-  for (let i = 0; i < n; i++) if (loss[i]! > 0.5) reasons[i]!.push(`high loss (p(label)=${fmt(1 - loss[i]!)}, predicted ${preds.classes[predicted[i]!]})`);
+  for (let i = 0; i < n; i++) if (loss[i]! > 0.5 && predicted[i] !== labels[i]) reasons[i]!.push(`high loss (p(label)=${fmt(1 - loss[i]!)}, predicted ${preds.classes[predicted[i]!]})`);
 
   // Embedding: near duplicates and outliers.
   const unit = preds.features && d > 0 ? normalizedRows(preds.features, d) : undefined;
@@ -114,7 +114,8 @@ export function rankDataset(preds: Preds, extras: RankExtras = {}): RankResult {
 
   const outlier = new Float32Array(n);
   if (cos) {
-    const knn = knnOutlierScores(cos, labels, extras.k ?? 10, dups.partners);
+    // A duplicate should not hide its twin's oddness, so pairs and triples skip each other (big chained groups do not).
+    const knn = knnOutlierScores(cos, labels, extras.k ?? 10, dups.partners.map((p) => (p.length <= 2 ? p : [])));
     const z = robustZByClass(knn, labels);
     const pr = percentileRanks(z);
     const zMax = extras.outlierZ ?? 3;
