@@ -41,8 +41,8 @@ export interface Duplicates {
 }
 
 /**
- * Exact duplicates (same decoded pixels) and near ones (pHash within maxHamming bits, or embedding
- * cosine >= minCosine), grouped transitively. Each group says whether it spans classes (one of
+ * Exact duplicates (same decoded pixels) and near ones (pHash within maxHamming bits, or mutual
+ * nearest neighbours in the embedding with cosine >= minCosine), grouped transitively. Each group says whether it spans classes (one of
  * them is mislabeled) or train and valid (leakage that flatters the validation error).
  */
 export function findDuplicates(items: DuplicateItem[], cosine?: Float32Array, options: DuplicateOptions = {}): Duplicates {
@@ -60,6 +60,15 @@ export function findDuplicates(items: DuplicateItem[], cosine?: Float32Array, op
       if (!cur || (kind === 'exact' && cur.kind !== 'exact') || (kind === cur.kind && sim > cur.similarity)) best[a] = { kind, similarity: sim, other: b };
     }
   };
+  // Embedding similarity alone links only mutual nearest neighbours: a whole class of look-alikes
+  // must not chain into one giant group (pHash and exact pixels still link freely).
+  const nearest = new Int32Array(n).fill(-1);
+  if (cosine) {
+    for (let i = 0; i < n; i++) {
+      let best = -Infinity;
+      for (let j = 0; j < n; j++) if (j !== i && cosine[i * n + j]! > best) (best = cosine[i * n + j]!), (nearest[i] = j);
+    }
+  }
   for (let i = 0; i < n; i++) {
     for (let j = i + 1; j < n; j++) {
       const a = items[i]!;
@@ -70,7 +79,8 @@ export function findDuplicates(items: DuplicateItem[], cosine?: Float32Array, op
       }
       const ham = a.phash && b.phash ? hammingDistance(a.phash, b.phash) : 64;
       const cos = cosine ? cosine[i * n + j]! : -1;
-      if (ham <= maxHam || cos >= minCos) note(i, j, 'near', Math.max(1 - ham / 64, cos));
+      const mutual = nearest[i] === j && nearest[j] === i;
+      if (ham <= maxHam || (mutual && cos >= minCos)) note(i, j, 'near', Math.max(1 - ham / 64, mutual ? cos : -1));
     }
   }
   const members = new Map<number, number[]>();
