@@ -3,11 +3,21 @@ import '@bears/backend-wasm';
 import { useBackend } from '@bears/backend';
 import { ImageDataset } from '@bears/data';
 import { cnnLearner, customArch, exportLearner, unitStats } from '@bears/learner';
-import { copyFile, mkdir } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { makeImageFolder, makeTinyModelFolder, tempDir } from '../../../learner/src/test-support/fixtures.js';
 
-export { tempDir };
+// The learner's own test fixtures (colour-noise folders, a tiny conv body), loaded at run time so
+// that neither package's type check has to compile the other's test files.
+interface LearnerFixtures {
+  makeImageFolder(options: { perClass?: number; size?: number }): Promise<string>;
+  makeTinyModelFolder(): Promise<string>;
+}
+const fixtures = (): Promise<LearnerFixtures> => import(new URL('../../../learner/src/test-support/fixtures.ts', import.meta.url).href);
+
+export function tempDir(prefix = 'bears-interpret-'): Promise<string> {
+  return mkdtemp(path.join(tmpdir(), prefix));
+}
 
 /**
  * red/green/blue folder (12 images each, 40 px) with two planted problems: a blue image filed
@@ -15,6 +25,7 @@ export { tempDir };
  */
 export async function tinyExport(): Promise<{ dataDir: string; modelDir: string; mislabeled: string; duplicate: [string, string] }> {
   await useBackend('wasm', { env: null });
+  const { makeImageFolder, makeTinyModelFolder } = await fixtures();
   const dataDir = await makeImageFolder({ perClass: 12, size: 40 });
   await copyFile(path.join(dataDir, 'blue', '3.png'), path.join(dataDir, 'red', 'from-blue.png'));
   await copyFile(path.join(dataDir, 'green', '5.png'), path.join(dataDir, 'green', 'copy-of-5.png'));
