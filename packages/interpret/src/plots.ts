@@ -7,18 +7,19 @@ export function escapeXml(s: string): string {
 /** The confusion matrix, cells shaded by their share of the row, with the counts written in. */
 export function confusionMatrixSvg(classes: string[], m: number[][], title = 'Confusion matrix'): string {
   const cell = 90;
-  const left = 40 + Math.max(...classes.map((c) => c.length)) * 9;
-  const top = 110;
   const size = classes.length * cell;
-  // Wide enough for the title (about 11 px per bold character at 20 px).
-  const width = Math.max(left + size + 30, title.length * 11.5 + 40);
+  const labelW = 40 + Math.max(...classes.map((c) => c.length)) * 9;
+  // Wide enough for the title (about 11 px per bold character at 20 px), the matrix centred.
+  const width = Math.max(labelW + size + 30, title.length * 11.5 + 40);
+  const left = labelW + (width - (labelW + size + 30)) / 2;
+  const top = 110;
   const height = top + size + 40;
   const parts = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="DejaVu Sans, Arial, sans-serif">`,
     `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
     `<text x="${width / 2}" y="28" font-size="20" text-anchor="middle" font-weight="bold">${escapeXml(title)}</text>`,
     `<text x="${left + size / 2}" y="${top - 48}" font-size="15" text-anchor="middle">Predicted</text>`,
-    `<text x="16" y="${top + size / 2}" font-size="15" text-anchor="middle" transform="rotate(-90 16 ${top + size / 2})">Actual</text>`,
+    `<text x="${left - labelW + 16}" y="${top + size / 2}" font-size="15" text-anchor="middle" transform="rotate(-90 ${left - labelW + 16} ${top + size / 2})">Actual</text>`,
   ];
   m.forEach((row, a) => {
     const total = row.reduce((x, y) => x + y, 0) || 1;

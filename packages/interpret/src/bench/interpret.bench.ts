@@ -2,8 +2,8 @@
 // suspect_label=yes (top 50 / top 100), the precision of confident learning's flags, the
 // near-duplicate groups, and the time of each step. Sorting by loss is the baseline to beat.
 // Env: BEARS_MODEL (default /work/fixtures/model-frozen), BEARS_CACHE (features cache file,
-// default: none, so the extraction is measured). Table on stderr... and stdout; last line JSON.
-import { readFile } from 'node:fs/promises';
+// default: none, so the extraction is measured). Progress on stderr; the table and, last, one JSON line on stdout.
+import { readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +21,7 @@ const suspects = new Set(manifest.filter((r) => r[r.length - 1]!.trim() === 'yes
 const t0 = performance.now();
 const { preds, facts } = await extractCached(MODEL, BEARS, CACHE);
 const tExtract = (performance.now() - t0) / 1000;
+if (!process.env.BEARS_CACHE) await rm(CACHE, { force: true });
 const t1 = performance.now();
 const ranking = rankDataset(preds, { facts });
 const tRank = (performance.now() - t1) / 1000;
