@@ -42,7 +42,7 @@ describe('@bears/interpret/node on a tiny exported model', () => {
     expect(json).toMatchObject({ version: 1, classes: ['blue', 'green', 'red'] });
     expect(Object.keys(json).sort()).toEqual(['classes', 'createdAt', 'duplicates', 'items', 'model', 'version']);
     const csv = (await readFile(path.join(out, 'ranking.csv'), 'utf8')).split('\n');
-    expect(csv[0]).toBe('file,label,split,suggested,score,reasons');
+    expect(csv[0]).toBe('file,label,suggested,score,reasons,split');
     expect(csv).toHaveLength(38 + 2);
   });
 
