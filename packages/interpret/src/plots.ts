@@ -48,6 +48,8 @@ export interface Tile {
   lines: string[];
   /** Colour of the caption (e.g. red for a wrong prediction). */
   colour?: string;
+  /** Fit the picture inside the square keeping its shape (default: fill the square). */
+  keepAspect?: boolean;
 }
 
 /** Pictures in a grid with captions, and a title. */
@@ -70,7 +72,7 @@ export function tileGridSvg(tiles: Tile[], options: { columns?: number; tile?: n
   tiles.forEach((tile, i) => {
     const x = 10 + (i % cols) * cellW;
     const y = titleH + Math.floor(i / cols) * cellH;
-    parts.push(`<image x="${x}" y="${y}" width="${t}" height="${t}" xlink:href="${tile.href}" href="${tile.href}" preserveAspectRatio="none"/>`);
+    parts.push(`<image x="${x}" y="${y}" width="${t}" height="${t}" xlink:href="${tile.href}" href="${tile.href}" preserveAspectRatio="${tile.keepAspect ? 'xMidYMid meet' : 'none'}"/>`);
     tile.lines.forEach((line, j) => {
       parts.push(`<text x="${x + t / 2}" y="${y + t + 18 + j * lineH}" font-size="13" text-anchor="middle" fill="${tile.colour ?? '#000000'}">${escapeXml(line)}</text>`);
     });

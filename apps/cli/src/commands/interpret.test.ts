@@ -35,7 +35,8 @@ describe('bears interpret', () => {
     expect(r.json.suspicious).toHaveLength(38);
     expect(r.json.suspicious.slice(0, 3).map((s: { file: string }) => s.file)).toContain(fx.mislabeled);
     expect(Object.keys(r.json.suspicious[0]).sort()).toEqual(['file', 'label', 'reasons', 'score', 'suggested']);
-    expect(r.stderr).toMatch(/features .*38\/38/);
+    expect(r.stderr).toMatch(/pixels .*38\/38/);
+    expect(r.stderr).toMatch(/predict .*38\/38/);
     expect(r.stderr).toMatch(/k-fold .*5\/5/);
 
     const text = await runCli(['interpret', fx.modelDir, fx.dataDir, '--out', out]);

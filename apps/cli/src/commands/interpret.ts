@@ -27,17 +27,17 @@ export const interpret: Command = {
     const outDir = resolve(values.out);
     const topK = num(values.top, 'top', { int: true, min: 1, max: 64 }) ?? 9;
     const show = num(values.show, 'show', { int: true, min: 0 }) ?? 20;
-    await startBackend(out);
+    const backend = await startBackend(out, values);
     const bars = new Map<string, Progress>();
     const onProgress = (p: { phase: string; done: number; total: number }) => {
       let bar = bars.get(p.phase);
-      if (!bar) bars.set(p.phase, (bar = out.progress(p.phase === 'features' ? 'features' : p.phase === 'folds' ? 'k-fold  ' : p.phase, p.total)));
+      if (!bar) bars.set(p.phase, (bar = out.progress(p.phase === 'folds' ? 'k-fold' : p.phase, p.total)));
       if (p.done >= p.total) bar.done();
       else bar.update(p.done);
     };
     let analysis;
     try {
-      analysis = await analyzeFolder(modelDir, dataDir, { onProgress });
+      analysis = await analyzeFolder(modelDir, dataDir, { backend, onProgress });
     } catch (err) {
       throw new CliError((err as Error).message.split('\n')[0]!);
     }

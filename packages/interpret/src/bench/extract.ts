@@ -3,7 +3,7 @@ import '@bears/backend-wasm';
 import { useBackend } from '@bears/backend';
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
-import { listFolder, loadInterpretModel, predsForItems } from '../node/core-adapter.js';
+import { predictFolder } from '../node.js';
 import type { ImageFacts, Preds } from '../types.js';
 
 export interface Cached {
@@ -20,12 +20,10 @@ export async function extractCached(modelDir: string, dataDir: string, cacheFile
       facts: j.facts,
     };
   }
-  const model = await loadInterpretModel(modelDir);
-  const { items } = await listFolder(dataDir, { classes: model.classes });
   const t0 = Date.now();
-  const r = await predsForItems(model, items, { onProgress: (p) => process.stderr.write(`\r${p.phase} ${p.done}/${p.total}`) });
-  process.stderr.write(`\nextracted ${items.length} in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
-  model.dispose();
+  const r = await predictFolder(modelDir, dataDir, { onProgress: (p) => process.stderr.write(`\r${p.phase} ${p.done}/${p.total}  `) });
+  process.stderr.write(`\nextracted ${r.preds.items.length} in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+  r.model.dispose();
   const p = r.preds;
   await writeFile(cacheFile, JSON.stringify({ preds: { ...p, probs: Array.from(p.probs), targets: Array.from(p.targets), losses: Array.from(p.losses!), features: Array.from(p.features!) }, facts: r.facts }));
   return r;

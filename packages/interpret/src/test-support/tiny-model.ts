@@ -1,8 +1,8 @@
 // A tiny exported classifier and its image folder, made in the test (no ../shared model needed).
 import '@bears/backend-wasm';
 import { useBackend } from '@bears/backend';
-import { ImageDataset } from '@bears/data';
-import { cnnLearner, customArch, exportLearner, unitStats } from '@bears/learner';
+import { ImageDataset } from '@bears/data/node';
+import { cnnLearner, customArch, exportLearner, unitStats } from '@bears/learner/node';
 import { copyFile, mkdir, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
