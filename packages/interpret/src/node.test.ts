@@ -4,6 +4,9 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { ImageDataset } from '@bears/data/node';
+import { loadLearner } from '@bears/learner/node';
+import { ClassificationInterpretation } from './interpretation.js';
 import { ClassMismatchError, analyzeFolder, rankFolder, writeInterpretation } from './node.js';
 import { tempDir, tinyExport } from './test-support/tiny-model.js';
 
@@ -44,6 +47,17 @@ describe('@bears/interpret/node on a tiny exported model', () => {
     const csv = (await readFile(path.join(out, 'ranking.csv'), 'utf8')).split('\n');
     expect(csv[0]).toBe('file,label,suggested,score,reasons,split');
     expect(csv).toHaveLength(38 + 2);
+  });
+
+  it('ClassificationInterpretation.fromExport runs the core getPreds of a loaded export', async () => {
+    const model = await loadLearner(fx.modelDir);
+    const ds = await ImageDataset.fromFolder(fx.dataDir, { validPct: 0.2, seed: 42 });
+    const interp = await ClassificationInterpretation.fromExport(model, ds);
+    model.dispose();
+    expect(interp.preds.items).toHaveLength(ds.valid.length);
+    expect(interp.confusionMatrix().flat().reduce((a, b) => a + b, 0)).toBe(ds.valid.length);
+    expect(interp.preds.losses).toBeDefined();
+    expect(interp.topLosses(3)[0]!.loss).toBeGreaterThanOrEqual(interp.topLosses(3)[2]!.loss);
   });
 
   it('rankFolder gives the DatasetRanking the cleaner reads', async () => {
