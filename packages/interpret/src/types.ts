@@ -1,15 +1,5 @@
-/** Per-item predictions, as the core's `getPreds` returns them (see CONTRACT.md). */
-export interface Preds {
-  items: { id: string; label: string; split: 'train' | 'valid' }[];
-  classes: string[];
-  /** n * c, row-major. */
-  probs: Float32Array;
-  targets: Int32Array;
-  losses?: Float32Array;
-  /** n * featureDim, row-major: the frozen body's pooled activations. */
-  features?: Float32Array;
-  featureDim?: number;
-}
+/** Per-item predictions, as the core's `getPreds` returns them (probs n*c, features n*featureDim). */
+export type { Preds } from '@bears/learner';
 
 /** What the pixels of one image say, measured once per image (see `imageFacts`). */
 export interface ImageFacts {
