@@ -1,27 +1,31 @@
 import { useBackend, type ActiveBackend } from '@bears/backend';
 import '@bears/backend-wasm';
+import type { ParsedArgs } from './command.js';
 import type { Output } from './output.js';
 
 const started = new Map<string, Promise<ActiveBackend>>();
 
 /**
  * Starts the backend once per name (--backend, else BEARS_BACKEND, else auto) and says in one line
- * which one runs. Why auto skipped the others (no GPU, package not installed) is --verbose detail;
- * a backend asked for by name that cannot start fails with its reason instead.
+ * which one runs. The result is handed to whoever needs it (learner, predict); nothing is written to
+ * process.env. Why auto skipped the others (no GPU, package not installed) is --verbose detail; a
+ * backend asked for by name that cannot start fails with its reason instead. GPU backends are
+ * registered only if installed.
  */
-export async function startBackend(out: Output): Promise<ActiveBackend> {
-  const wanted = (out.backend ?? process.env.BEARS_BACKEND ?? '').trim().toLowerCase() || 'auto';
-  let pending = started.get(wanted);
-  if (!pending) {
-    pending = (async () => {
+export async function startBackend(out: Output, values: ParsedArgs['values'] = {}): Promise<ActiveBackend> {
+  const name = typeof values.backend === 'string' ? values.backend : undefined;
+  const key = name ?? '';
+  let p = started.get(key);
+  if (!p) {
+    p = (async () => {
       // Optional packages: a missing one just isn't registered (auto skips it; naming it explains how to install).
       await import('@bears/backend-node-gpu' as string).catch(() => undefined);
-      return useBackend(wanted);
+      return useBackend(name);
     })();
-    started.set(wanted, pending);
-    pending.catch(() => started.delete(wanted));
+    p.catch(() => started.delete(key));
+    started.set(key, p);
   }
-  const active = await pending;
+  const active = await p;
   out.log(`backend: ${active.name} (${active.capabilities.details ?? active.capabilities.accelerator})`);
   for (const s of active.skipped) out.detail(`  skipped ${s.name}: ${s.reason}`);
   return active;

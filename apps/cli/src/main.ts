@@ -6,7 +6,6 @@ import { commands } from './commands/index.js';
 
 /** Commands of the lesson that arrive with later packages: listed in help, refused with a reason. */
 const LATER: Record<string, string> = {
-  interpret: 'comes with @bears/interpret (confusion matrix, top losses, suspicious images)',
   clean: 'comes with @bears/interpret (the cleaner web app)',
   serve: 'comes with @bears/serve (HTTP predictions)',
 };
@@ -52,8 +51,7 @@ export async function main(argv: string[], streams: Streams = process): Promise<
       streams.stdout.write(`${helpText(cmd)}\n`);
       return 0;
     }
-    const backend = typeof args.values.backend === 'string' ? args.values.backend : undefined;
-    const out = createOutput({ json, verbose: Boolean(args.values.verbose), ...(backend ? { backend } : {}) }, streams);
+    const out = createOutput({ json, verbose: Boolean(args.values.verbose) }, streams);
     const code = await cmd.run(args, out);
     return code ?? 0;
   } catch (err) {

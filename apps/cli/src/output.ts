@@ -6,8 +6,6 @@ export interface Output {
   readonly json: boolean;
   /** --verbose: details most runs don't need (why a backend was skipped, ...). */
   readonly verbose: boolean;
-  /** The backend named with --backend, if any. */
-  readonly backend?: string;
   /** A line for people on stderr. */
   log(message: string): void;
   /** A line on stderr under --verbose only. */
@@ -37,7 +35,6 @@ export interface Streams {
 export interface OutputOptions {
   json?: boolean;
   verbose?: boolean;
-  backend?: string;
   /** Injected clock for tests (ms). */
   now?: () => number;
 }
@@ -48,7 +45,6 @@ export function createOutput(options: OutputOptions = {}, streams: Streams = pro
   return {
     json,
     verbose: Boolean(options.verbose),
-    ...(options.backend === undefined ? {} : { backend: options.backend }),
     log,
     detail: (m) => {
       if (options.verbose) log(m);

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import { isValidResize } from '@bears/data';
-import { cnnLearner, listArchs, type Callback, type CnnLearnerOptions, type ProgressHook } from '@bears/learner';
+import { cnnLearner, listArchs, type Callback, type CnnLearnerOptions, type OnProgress } from '@bears/learner';
 import { num } from './args.js';
 import { CliError, usageError } from './cli-error.js';
 import type { ParsedArgs } from './command.js';
@@ -74,7 +74,7 @@ export function epochProgress(out: Output): Callback {
 }
 
 /** An onProgress hook drawing one bar per phase ('features', 'lr-find'), closed with finish(). */
-export function phaseProgress(out: Output, labels: Record<string, { label: string; unit: string }>): ProgressHook & { finish(): void } {
+export function phaseProgress(out: Output, labels: Record<string, { label: string; unit: string }>): OnProgress & { finish(): void } {
   let current: { phase: string; bar: Progress } | undefined;
   const hook = (p: { phase: string; done: number; total: number }) => {
     if (current?.phase !== p.phase) {

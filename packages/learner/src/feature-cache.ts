@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
+import type { ImageCodec } from '@bears/backend';
 import { Rng, type Batch, type Item, type LoaderOptions, type ValidResize } from '@bears/data';
 import { LearnerError } from './errors.js';
 import { concatPool } from './head.js';
@@ -26,7 +27,8 @@ export interface FeatureCacheOptions {
   validResize?: ValidResize;
   concurrency?: number;
   seed?: number;
-  /** Called after every batch: phase 'features', images done of all views of train plus valid. */
+  /** Decodes the images (the learner's backend codec). */
+  codec?: ImageCodec;
   onProgress?: (p: { phase: string; done: number; total: number }) => void;
 }
 
@@ -67,6 +69,7 @@ export class FeatureCache {
     const views = Math.max(1, Math.floor(options.views));
     const total = views * data.train.length + data.valid.length;
     let done = 0;
+    options.onProgress?.({ phase: 'features', done, total });
     const extract = async (split: 'train' | 'valid', view: number, expected: number) => {
       let out: Float32Array | undefined;
       const labels = new Int32Array(expected);
@@ -84,6 +87,7 @@ export class FeatureCache {
         dropLast: false,
         ...(options.validResize ? { validResize: options.validResize } : {}),
         ...(options.seed !== undefined ? { seed: options.seed } : {}),
+        ...(options.codec ? { codec: options.codec } : {}),
       });
       for await (const b of loader) {
         const pooled = tf.tidy(() => concatPool(body.apply(b.x, { training: false }) as tf.Tensor4D));

@@ -1,11 +1,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { ImageDataset } from '@bears/data';
+import { ImageDataset } from '@bears/data/node';
 import { cp, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { cnnLearner, evenMults, type Learner } from './learner.js';
+import { cnnLearner } from './cnn-learner.js';
+import { evenMults } from './learning-rates.js';
+import type { Learner } from './learner.js';
 import { customArch } from './archs.js';
-import { loadLearner } from './export.js';
+import { loadLearner } from './export-node.js';
 import { accuracy, errorRate } from './metrics.js';
 import { checkpointCallback, progressCallback, type Callback } from './callbacks.js';
 import { cpuBackend, registerBackend, useBackend } from '@bears/backend';
@@ -211,7 +213,7 @@ describe('progress and plots', () => {
     learn.unfreeze();
     expect(learn.recorder.phases[learn.recorder.phases.length - 1]).toEqual({ step: steps, label: 'unfrozen' });
     await learn.fitOneCycle(1, [1e-5, 1e-4]);
-    expect(learn.recorder.lossesSvg()).toContain('>unfrozen</text>');
+    expect(learn.recorder.plotLossesSvg()).toContain('>unfrozen</text>');
     learn.dispose();
   });
 });

@@ -1,5 +1,6 @@
+import { detectRuntime } from '@bears/backend';
 import { linePlotSvg, type LrFindResult } from '@bears/sgd';
-import { svgToPng as sgdSvgToPng } from '@bears/sgd/png';
+import { LearnerError } from './errors.js';
 
 export interface Series {
   name: string;
@@ -45,11 +46,6 @@ export function lineChartSvg(series: Series[], options: ChartOptions): string {
   });
 }
 
-/** Renders an SVG to PNG bytes (sharp, via @bears/sgd/png). */
-export async function svgToPng(svg: string): Promise<Uint8Array> {
-  return sgdSvgToPng(svg);
-}
-
 /** The sweep's loss at the tried learning rate nearest to `lr` (on the log scale). */
 function lossAt(lrs: number[], losses: number[], lr: number): number {
   let best = 0;
@@ -69,4 +65,15 @@ export function lrFindSvg(result: LrFindResult): string {
       ]
     : [];
   return lineChartSvg([{ name: 'loss', x: result.lrs, y: result.losses }], { title: 'Learning rate finder', xLabel: 'learning rate (log scale)', yLabel: 'loss', logX: true, marks });
+}
+
+/**
+ * Renders an SVG to PNG bytes with sharp (@bears/sgd/node), so in Node only; in browsers draw the
+ * SVG itself (the *Svg methods), which needs no rasterizer.
+ */
+export async function svgToPng(svg: string): Promise<Uint8Array> {
+  if (detectRuntime() !== 'node') throw new LearnerError('PNG plots need Node (sharp); in browsers and Workers use the SVG (e.g. recorder.plotLossesSvg())');
+  // A specifier bundlers do not follow: the root entry stays free of sharp.
+  const spec = '@bears/sgd/node';
+  return ((await import(/* @vite-ignore */ spec)) as typeof import('@bears/sgd/node')).svgToPng(svg);
 }

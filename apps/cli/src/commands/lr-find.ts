@@ -42,9 +42,9 @@ export const lrFind: Command = {
     const learnerOptions = learnerOptionsFrom(values, out);
 
     const data = await openDataset(dataDir, values, out);
-    await startBackend(out);
+    const backend = await startBackend(out, values);
     // The learner's own notes repeat what is printed below: --verbose only.
-    const learn = await createLearner(data, { ...learnerOptions, callbacks: [], log: (l) => out.detail(l) });
+    const learn = await createLearner(data, { ...learnerOptions, backend, callbacks: [], log: (l) => out.detail(l) });
     try {
       const progress = phaseProgress(out, { features: { label: 'body activations', unit: 'img' }, 'lr-find': { label: 'lr sweep', unit: 'batch' } });
       if (values.unfrozen) learn.unfreeze();
