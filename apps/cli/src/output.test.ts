@@ -32,7 +32,7 @@ describe('progress', () => {
       bar.update(i);
     }
     bar.done();
-    expect(c.text()).toBe('body activations: 986/986 in 00:35 (28.6 img/s)\n');
+    expect(c.text()).toBe('body activations 986/986 in 00:35 (28.6 img/s)\n');
     // An epoch's bar is transient: its table row is the line.
     const epoch = out.progress('epoch 1/4', 7, 'batch', { transient: true });
     epoch.update(7);
@@ -76,7 +76,7 @@ describe('progress ends at its total', () => {
     const bar = createOutput({ now: () => t }, c.streams).progress('lr sweep', 100, 'batch');
     t = 10_000;
     bar.update(70);
-    bar.done();
-    expect(c.text()).toBe('lr sweep: 70/100 in 00:10 (7.0 batch/s)\n');
+    bar.stop();
+    expect(c.text()).toBe('lr sweep 70/100 in 00:10 (7.0 batch/s)\n');
   });
 });

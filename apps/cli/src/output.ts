@@ -24,7 +24,10 @@ export interface Output {
 export interface Progress {
   tick(n?: number, note?: string): void;
   update(done: number, note?: string): void;
+  /** The step completed: ends the bar at the total. */
   done(note?: string): void;
+  /** The step ended early: ends the bar at the count reached. */
+  stop(note?: string): void;
 }
 
 export interface Streams {
@@ -106,7 +109,7 @@ export function progressBar(label: string, total: number, stream: Streams['stder
       // \x1b[K clears what a longer previous line left behind.
       stream.write(`\r${line.slice(0, Math.max(20, cols - 1))}\x1b[K${final ? '\n' : ''}`);
     } else if (final && !options.transient) {
-      stream.write(`${label}: ${done}/${total} in ${clock(secs)} (${rateText(done, secs, unit)})${note ? ` ${note}` : ''}\n`);
+      stream.write(`${label} ${done}/${total} in ${clock(secs)} (${rateText(done, secs, unit)})${note ? ` ${note}` : ''}\n`);
     }
     if (final) finished = true;
   };
@@ -120,8 +123,12 @@ export function progressBar(label: string, total: number, stream: Streams['stder
       done = d;
       draw(note, total > 0 && done >= total);
     },
-    // Ends at the count reached: a step that stops early (an lr sweep whose loss exploded) says where.
     done(note) {
+      done = Math.max(done, total);
+      draw(note, true);
+    },
+    // Ends at the count reached: a step that stops early (an lr sweep whose loss exploded) says where.
+    stop(note) {
       draw(note, true);
     },
   };

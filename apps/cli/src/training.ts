@@ -73,12 +73,12 @@ export function epochProgress(out: Output): Callback {
   };
 }
 
-/** An onProgress hook drawing one bar per phase ('features', 'lr-find'), closed with finish(). */
+/** An onProgress hook drawing one bar per phase ('features', 'lr-find'), closed with finish() at the count each reached. */
 export function phaseProgress(out: Output, labels: Record<string, { label: string; unit: string }>): OnProgress & { finish(): void } {
   let current: { phase: string; bar: Progress } | undefined;
   const hook = (p: { phase: string; done: number; total: number }) => {
     if (current?.phase !== p.phase) {
-      current?.bar.done();
+      current?.bar.stop();
       const l = labels[p.phase] ?? { label: p.phase, unit: 'it' };
       current = { phase: p.phase, bar: out.progress(l.label, p.total, l.unit) };
     }
@@ -86,7 +86,7 @@ export function phaseProgress(out: Output, labels: Record<string, { label: strin
   };
   return Object.assign(hook, {
     finish() {
-      current?.bar.done();
+      current?.bar.stop();
       current = undefined;
     },
   });
