@@ -197,9 +197,15 @@ describe('CleanStore', () => {
   it('a move that cannot happen changes nothing and says why', async () => {
     const { dir, ranking } = await syntheticDataset();
     const store = await openStore(dir, ranking);
-    await fs.rm(path.join(dir, 'black/b1.png'));
+    // A plain file where the trash needs the folder black/: the second move fails after the first.
+    await fs.mkdir(path.join(dir, '.bears-clean/trash'), { recursive: true });
+    await fs.writeFile(path.join(dir, '.bears-clean/trash/black'), 'in the way');
     await expect(store.decide([{ file: 'teddy/t2.png', decision: 'delete' }, { file: 'black/b1.png', decision: 'delete' }], 'duplicates')).rejects.toThrow(/nothing changed/);
     expect(has(dir, 'teddy/t2.png')).toBe(true);
+    expect(has(dir, '.bears-clean/trash/teddy/t2.png')).toBe(false);
+    expect(has(dir, 'black/b1.png')).toBe(true);
+    await fs.rm(path.join(dir, 'black/b2.png'));
+    await expect(store.decide([{ file: 'black/b2.png', decision: 'delete' }], 'delete')).rejects.toThrow(/missing from disk/);
     expect(journal(dir).at(-1)).toMatchObject({ type: 'aborted' });
     expect(store.counts().reviewed).toBe(0);
   });

@@ -142,7 +142,7 @@ export class CleanStore {
         const item = await this.itemFor(input.file, kind === 'apply');
         if (seen.has(item.file)) throw new CleanError(`${item.file} appears twice in one action`);
         seen.add(item.file);
-        this.checkUsable(item);
+        await this.checkUsable(item);
         let decision = input.decision;
         let label: string | undefined;
         if (decision === 'relabel') {
@@ -337,9 +337,16 @@ export class CleanStore {
     return this.addItem(file, folderLabel(file));
   }
 
-  private checkUsable(item: ItemState): void {
+  /** Refuses blocked or emptied items, and re-checks the file itself: a link swapped in meanwhile is refused. */
+  private async checkUsable(item: ItemState): Promise<void> {
     if (item.blocked) throw new CleanError(`${item.file}: ${item.blocked}`, 403);
     if (item.location === null) throw new CleanError(`${item.file} was emptied from the trash`, 409);
+    try {
+      await resolveInside(this.rootReal, item.location, { allowCleanDir: true, mustExist: true });
+    } catch (err) {
+      const outside = err instanceof OutsideDatasetError && !/not found/.test(err.message);
+      throw new CleanError(`${item.file}: ${outside ? 'refused: it leads outside the dataset' : 'missing from disk'}`, outside ? 403 : 409);
+    }
   }
 
   private checkedLabel(label: string): string {
