@@ -181,7 +181,7 @@ describe('cleaner app: routes', () => {
     expect(await names('reason=dark')).toEqual(['black/b2.png']);
     await post('/api/decide', { id: id('black/b1.png'), decision: 'delete' });
     await post('/api/decide', { id: id('teddy/t2.png'), decision: 'keep' });
-    expect(await names('status=changed')).toEqual(['.bears-clean/trash/black/b1.png']);
+    expect(await names('status=changed')).toEqual(['black/b1.png']);
     expect(await names('status=reviewed')).toHaveLength(2);
     expect(await names('status=todo')).toHaveLength(8);
     expect(await names('label=black&status=todo')).toEqual(['black/b2.png', 'black/b3.png', 'black/link.png']);

@@ -7,7 +7,7 @@ import type { CleanStore, ItemState } from './store.js';
 
 export interface ItemView {
   id: string;
-  /** Display name: where the file is now. */
+  /** Display name: where the file is now (its original name while it sits in the trash). */
   name: string;
   original: string;
   label: string;
@@ -38,7 +38,7 @@ export function itemView(store: CleanStore, it: ItemState): ItemView {
   const r = it.ranked;
   return {
     id: it.id,
-    name: it.location ?? `${it.file} (emptied from trash)`,
+    name: it.decision === 'delete' || !it.location ? it.file : it.location,
     original: it.file,
     label: it.label,
     originalLabel: it.originalLabel,

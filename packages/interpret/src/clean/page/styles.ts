@@ -5,6 +5,7 @@ export const STYLES = `
 @media (prefers-color-scheme: dark) { :root { --bg: #161616; --fg: #eee; --muted: #b0b0b0; --card: #232323; --line: #444;
   --accent: #6fb0ff; --del: #ff7b7f; --keep: #7bd88f; --move: #f0b35e; } }
 * { box-sizing: border-box; }
+[hidden] { display: none !important; }
 body { margin: 0; font: 15px/1.4 system-ui, sans-serif; background: var(--bg); color: var(--fg); }
 header { position: sticky; top: 0; z-index: 2; display: flex; flex-wrap: wrap; gap: .5rem 1rem; align-items: center;
   padding: .5rem 1rem; background: var(--card); border-bottom: 1px solid var(--line); }
@@ -35,8 +36,8 @@ main { padding: 1rem; }
 .card[data-decision="delete"] img { opacity: .35; }
 .card[data-decision="relabel"] { border-color: var(--move); }
 .card[data-decision="keep"] { border-color: var(--keep); }
-.thumb { aspect-ratio: 4 / 3; background: #0002; display: flex; align-items: center; justify-content: center; }
-.thumb img { max-width: 100%; max-height: 100%; object-fit: contain; display: block; }
+.thumb { aspect-ratio: 4 / 3; background: #0002; overflow: hidden; }
+.thumb img { width: 100%; height: 100%; object-fit: contain; display: block; }
 .meta { padding: .4rem .6rem; display: flex; flex-direction: column; gap: .2rem; flex: 1; }
 .name { font-weight: 600; word-break: break-all; margin: 0; font-size: .85rem; }
 .labels { margin: 0; font-size: .85rem; color: var(--muted); }
