@@ -100,7 +100,7 @@ export class Journal {
   }
 }
 
-/** Parses JSONL; stops at the first line that is not a complete record (everything after it is torn). */
+/** Parses JSONL; a last line that is not a complete record (torn by a crash) is dropped. */
 export function parseJournal(text: string): JournalRead & { goodBytes: number } {
   const records: JournalRecord[] = [];
   let offset = 0;
@@ -119,7 +119,9 @@ export function parseJournal(text: string): JournalRead & { goodBytes: number } 
       rec = undefined;
     }
     if (!rec || typeof rec.seq !== 'number' || !['action', 'purge', 'done', 'aborted'].includes(rec.type)) {
-      dropped += text.slice(offset).split('\n').filter((l) => l.trim()).length;
+      // Only the last line can be torn by a crash; damage further up is not ours to cut away.
+      if (text.slice(nl + 1).trim()) throw new Error(`the cleaner's journal is damaged at line ${records.length + 1} (not a record); move it aside to start afresh`);
+      dropped++;
       break;
     }
     records.push(rec);
