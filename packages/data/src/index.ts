@@ -22,3 +22,4 @@ export type { ShowBatchOptions, ShowBatchResult } from './show-batch.js';
 export { splitByHash } from './split.js';
 export { Rng, hashUnit } from './prng.js';
 export { imageExtensions } from './files.js';
+export { csvField, parseCsv } from './csv.js';

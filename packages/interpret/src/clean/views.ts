@@ -29,9 +29,9 @@ export interface ItemFilter {
   status?: 'todo' | 'reviewed' | 'changed';
 }
 
-/** The kind of a reason: 'label issue (p=0.03)' -> 'label issue', 'near duplicate of x.jpg' -> 'near duplicate'. */
+/** The kind of a reason: 'label issue (p=0.03)' -> 'label issue', 'near duplicate of x.jpg' -> 'near duplicate', 'outlier in teddy' -> 'outlier'. */
 export function reasonKind(reason: string): string {
-  return reason.split(/\s*[(:]|\s+of\s+/)[0]!.trim().toLowerCase();
+  return reason.split(/\s*[(:]|\s+(?:of|in)\s+/)[0]!.trim().toLowerCase();
 }
 
 export function itemView(store: CleanStore, it: ItemState): ItemView {

@@ -77,6 +77,7 @@ export function renderPage(opts: { token: string; dataset: string }): string {
     <dt><kbd>?</kbd></dt><dd>show or hide this help</dd>
   </dl>
 </section>
+<p id="recovered" class="notice" role="status" hidden></p>
 <main id="main" tabindex="-1">
   <h2 id="view-title" class="sr-only">Ranked images</h2>
   <ul id="grid" class="grid" aria-labelledby="view-title"></ul>

@@ -17,6 +17,7 @@ export function cleanerClient(): void {
     facets: { labels: [string, number][]; splits: [string, number][]; reasons: [string, number][] };
     duplicates: { groups: number; open: number };
     history: { seq: number; kind: string; undoes: number | null; undone: boolean; undoable: boolean; files: string[] }[];
+    recovered: { seq: number; outcome: string; note?: string }[];
   }
 
   const GRID_PAGE = 48;
@@ -105,10 +106,18 @@ export function cleanerClient(): void {
     }
     $<HTMLButtonElement>('undo-last').disabled = !s.history.some((h) => h.undoable);
     const hist = $('history');
-    hist.replaceChildren(...s.history.slice(0, 10).map((h) => el('li', {
-      text: h.kind === 'undo' ? `#${h.seq} undo of #${h.undoes}` : `#${h.seq} ${h.kind}: ${h.files.join(', ')}${h.undone ? ' (undone)' : ''}`,
-    })));
+    hist.replaceChildren(...s.history.slice(0, 10).map((h) => {
+      const li = el('li', { text: h.kind === 'undo' ? `#${h.seq} undo of #${h.undoes}` : `#${h.seq} ${h.kind}: ${h.files.join(', ')}${h.undone ? ' (undone)' : ''} ` });
+      if (h.undoable) {
+        const b = el('button', { type: 'button', 'data-seq': String(h.seq), 'aria-label': `Undo change ${h.seq} (${h.kind} of ${h.files.join(', ')})`, text: 'Undo' });
+        li.append(b);
+      }
+      return li;
+    }));
     if (!s.history.length) hist.replaceChildren(el('li', { text: 'nothing changed yet' }));
+    const note = $('recovered');
+    note.hidden = !s.recovered.length;
+    note.textContent = s.recovered.map((r) => `An action interrupted in an earlier session (#${r.seq}) was ${r.outcome}${r.note ? `: ${r.note}` : ''}.`).join(' ');
   }
 
   function itemCard(it: ItemView, index: number): HTMLLIElement {
@@ -356,6 +365,10 @@ export function cleanerClient(): void {
     void load(false).then(() => setCurrent(0));
   }
 
+  $('history').addEventListener('click', (e) => {
+    const seq = (e.target as HTMLElement).closest<HTMLElement>('[data-seq]')?.dataset.seq;
+    if (seq) void act(async () => `Undid change ${(await api<{ undid: number }>('/api/undo', { seq: Number(seq) })).undid}`);
+  });
   $('help-toggle').addEventListener('click', toggleHelp);
   $('undo-last').addEventListener('click', () => void undoLast());
   $('view-grid').addEventListener('click', () => switchView('grid'));

@@ -47,7 +47,9 @@ main { padding: 1rem; }
 .status.delete { color: var(--del); } .status.relabel { color: var(--move); } .status.keep { color: var(--keep); }
 .actions { display: flex; flex-wrap: wrap; gap: .3rem; padding: .4rem .6rem .6rem; }
 .dup { grid-column: 1 / -1; }
-.pair { display: grid; grid-template-columns: repeat(auto-fit, minmax(200px, 1fr)); gap: .5rem; padding: .5rem; }
+.pair { display: grid; grid-template-columns: repeat(auto-fit, minmax(200px, 440px)); gap: .5rem; padding: .5rem; }
+.notice { margin: .5rem 1rem; padding: .5rem 1rem; border: 1px solid var(--move); border-radius: 8px; }
+.history button { min-height: 0; padding: 0 .4rem; font-size: .8rem; }
 .pair figure { margin: 0; border: 1px solid var(--line); border-radius: 8px; overflow: hidden; }
 .pair figure[data-decision="delete"] img { opacity: .35; }
 .pair figcaption { padding: .3rem .5rem; font-size: .85rem; word-break: break-all; }
