@@ -151,7 +151,8 @@ async function serve(dataDir: string, values: Record<string, unknown>, recover: 
   out.print(`cleaner: ${server.url}`);
   out.result({ cleaner: server.url });
   for (const r of server.store.recovered) out.log(`interrupted action #${r.seq} from an earlier session: ${r.outcome}${r.note ? ` (${r.note})` : ''}`);
-  out.log(`${ranking.items.length} images ranked (${source} ranking), ${ranking.duplicates.length} duplicate groups; Ctrl+C to stop`);
+  if (source === 'cache') out.log(`reusing the ranking cached on ${ranking.createdAt || 'an earlier run'} in ${rankingCachePath(dataDir)} (--rerank computes it again)`);
+  out.log(`${ranking.items.length} images ranked, ${ranking.duplicates.length} duplicate groups; Ctrl+C to stop`);
   if (!values['no-open']) openBrowser(server.url);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);

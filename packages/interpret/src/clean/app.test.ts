@@ -197,6 +197,7 @@ describe('cleaner app: routes', () => {
     expect(k.counts).toMatchObject({ reviewed: 3, changed: 2 });
     const groups = (await (await get('/api/duplicates')).json()).groups;
     expect(groups[0].items.map((i: { name: string }) => i.name)).toEqual(['teddy/t1.png', 'grizzly/dup_t1.png']);
+    expect(groups[0].items[0]).toMatchObject({ width: 64, height: 48 });
     const dup = await (await post('/api/duplicates/resolve', { group: 0, keep: [id('teddy/t1.png')] })).json();
     expect(has('.bears-clean/trash/grizzly/dup_t1.png')).toBe(true);
     expect((await (await get('/api/duplicates')).json()).groups[0].resolved).toBe(true);

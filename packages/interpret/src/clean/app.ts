@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import { sniffImageType } from '@bears/backend';
 import { Hono } from 'hono';
+import sharp from 'sharp';
 import { bodyLimit } from 'hono/body-limit';
 import { resolveInside } from './dataset-paths.js';
 import type { Decision } from './journal.js';
@@ -78,10 +79,15 @@ export function createCleanerApp(opts: CleanerAppOptions): Hono {
     return c.json({ version: store.version, total: all.length, offset, items: all.slice(offset, offset + limit).map((it) => itemView(store, it)) });
   });
 
-  app.get('/api/duplicates', (c) => {
+  app.get('/api/duplicates', async (c) => {
     const { offset, limit } = paging(c.req.query());
     const groups = duplicateGroups(store);
-    return c.json({ version: store.version, total: groups.length, offset, groups: groups.slice(offset, offset + limit) });
+    const page = groups.slice(offset, offset + limit);
+    // Pixel size and bytes help pick which copy to keep.
+    for (const g of page) {
+      for (const v of g.items) Object.assign(v, await fileFacts(store, v.id));
+    }
+    return c.json({ version: store.version, total: groups.length, offset, groups: page });
   });
 
   app.post('/api/decide', async (c) => {
@@ -157,6 +163,16 @@ async function fileOf(store: CleanStore, id: string): Promise<string> {
     return await resolveInside(store.rootReal, item.location, { allowCleanDir: true, mustExist: true });
   } catch (err) {
     throw new CleanError((err as Error).message, 403);
+  }
+}
+
+async function fileFacts(store: CleanStore, id: string): Promise<{ width?: number; height?: number; bytes?: number }> {
+  try {
+    const abs = await fileOf(store, id);
+    const [meta, st] = await Promise.all([sharp(abs).metadata(), fs.stat(abs)]);
+    return { width: meta.autoOrient?.width ?? meta.width, height: meta.autoOrient?.height ?? meta.height, bytes: st.size };
+  } catch {
+    return {};
   }
 }
 

@@ -270,7 +270,8 @@ export class CleanStore {
     const out: { key: string; bytes: number }[] = [];
     for (const e of entries) {
       if (!e.isFile() && !e.isSymbolicLink()) continue;
-      const abs = path.join(e.parentPath, e.name);
+      // parentPath arrived in Node 20.12; `path` is the older name of the same thing.
+      const abs = path.join(e.parentPath ?? (e as unknown as { path: string }).path, e.name);
       const key = path.relative(this.rootReal, abs).split(path.sep).join('/');
       out.push({ key, bytes: (await fs.lstat(abs)).size });
     }

@@ -9,6 +9,7 @@ export function cleanerClient(): void {
   interface ItemView {
     id: string; name: string; original: string; label: string; originalLabel: string; suggested: string;
     split: string; score: number; reasons: string[]; decision: string | null; undo: number | null; blocked: string | null;
+    width?: number; height?: number; bytes?: number;
   }
   interface Group { index: number; kind: string; similarity: number; crossClass: boolean; crossSplit: boolean; resolved: boolean; items: ItemView[] }
   interface State {
@@ -157,7 +158,8 @@ export function cleanerClient(): void {
     const figs = g.items.map((it, i) => {
       const fig = el('figure', { 'data-id': it.id },
         el('div', { class: 'thumb' }, el('img', { src: `/thumb/${it.id}`, alt: `${side(i)}: ${it.name}`, loading: 'lazy' })),
-        el('figcaption', {}, el('b', { text: `${side(i)}: ` }), `${it.name} · ${it.label} · ${it.split}`, el('br'), el('span', { class: `status ${it.decision ?? ''}`, text: statusText(it) })));
+        el('figcaption', {}, el('b', { text: `${side(i)}: ` }), `${it.name} · ${it.label} · ${it.split}`,
+          ...(it.width ? [el('br'), `${it.width}×${it.height} px · ${Math.round((it.bytes ?? 0) / 1024)} KB`] : []), el('br'), el('span', { class: `status ${it.decision ?? ''}`, text: statusText(it) })));
       if (it.decision) fig.dataset.decision = it.decision;
       return fig;
     });
