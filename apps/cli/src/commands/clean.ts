@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import type { DatasetRanking } from '@bears/interpret';
 import {
@@ -138,10 +139,14 @@ async function serve(dataDir: string, values: Record<string, unknown>, recover: 
   const port = num(values.port, 'port', { int: true, min: 0, max: 65535 }) ?? 0;
   const modelDir = typeof values.model === 'string' ? existingDir(values.model, 'model folder') : undefined;
   const rankingFile = typeof values.ranking === 'string' ? existingFile(values.ranking, 'ranking file') : undefined;
-  if (!modelDir && !rankingFile && !(await cachedRanking(dataDir))) throw usageError('missing --model <model-dir> (or --ranking <ranking.json>)');
+  const cached = await cachedRanking(dataDir);
+  if (!modelDir && !rankingFile && !cached) throw usageError('missing --model <model-dir> (or --ranking <ranking.json>)');
+  // A cache made with another model is stale.
+  const otherModel = Boolean(modelDir && cached?.model?.dir && resolve(cached.model.dir) !== modelDir);
+  if (otherModel && !rankingFile) out.log(`the cached ranking was made with ${cached!.model!.dir}: ranking again with ${modelDir}`);
   const { ranking, source } = await loadRanking(dataDir, {
     rankingFile,
-    refresh: Boolean(values.rerank),
+    refresh: Boolean(values.rerank) || otherModel,
     compute: modelDir ? () => rank(modelDir, dataDir, out) : undefined,
   }).catch((err: Error) => {
     throw new CliError(err.message);

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { applyDecisions, readDecisions } from './apply.js';
 import type { ActionRecord } from './journal.js';
 import { CleanError, CleanStore } from './store.js';
-import { syntheticDataset } from './test-support/fixtures.js';
+import { FIXTURE_FILES, rankingFor, syntheticDataset } from './test-support/fixtures.js';
 
 const open: CleanStore[] = [];
 async function openStore(dir: string, ranking: Parameters<typeof CleanStore.open>[1], opts: Parameters<typeof CleanStore.open>[2] = {}) {
@@ -106,6 +106,21 @@ describe('CleanStore', () => {
     expect(undone).toHaveLength(3);
     for (const f of ['black/b1.png', 'grizzly/g1.png', 'teddy/t3.png']) expect(has(dir, f)).toBe(true);
     expect(store.counts().reviewed).toBe(0);
+  });
+
+  it('after a re-ranking of the cleaned folder, each file is listed once and old actions still undo', async () => {
+    const { dir, ranking } = await syntheticDataset();
+    let store = await openStore(dir, ranking);
+    await store.decide([{ file: 'grizzly/g1.png', decision: 'relabel', label: 'black' }], 'relabel');
+    await store.close();
+    const reranked = rankingFor(FIXTURE_FILES.map((f) => (f === 'grizzly/g1.png' ? 'black/g1.png' : f)));
+    store = await openStore(dir, reranked);
+    expect(csv(dir).filter((l) => l.startsWith('black/g1.png'))).toEqual(['black/g1.png,black']);
+    expect(csv(dir)).toHaveLength(1 + 9);
+    await store.undo();
+    expect(has(dir, 'grizzly/g1.png')).toBe(true);
+    expect(store.items.get('black/g1.png')!.blocked).toMatch(/moved as grizzly\/g1.png/);
+    expect(csv(dir).filter((l) => l.includes('g1.png'))).toEqual(['grizzly/g1.png,grizzly']);
   });
 
   it('refuses files outside the dataset, unknown classes and unknown files', async () => {

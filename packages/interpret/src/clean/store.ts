@@ -78,6 +78,8 @@ export function itemId(file: string): string {
 export class CleanStore {
   readonly items = new Map<string, ItemState>();
   private readonly byId = new Map<string, ItemState>();
+  /** Items by where their file is now; two only after a re-ranking (old key from the journal, new from the ranking). */
+  private readonly atLocation = new Map<string, Set<ItemState>>();
   private readonly actions = new Map<number, ActionRecord>();
   private readonly undone = new Set<number>();
   private readonly committed: (ActionRecord | PurgeRecord)[] = [];
@@ -216,6 +218,7 @@ export class CleanStore {
     for (const c of r.changes) {
       const item = this.items.get(c.file)!;
       if (item.location === null) return `${c.file} was emptied from the trash`;
+      if (item.blocked) return `${c.file}: ${item.blocked}`;
       if (item.stack.at(-1)?.seq !== r.seq) return `${c.file} was changed again later: undo that first`;
     }
     return undefined;
@@ -249,8 +252,12 @@ export class CleanStore {
   /** fastai's cleaned.csv: every file still in the dataset with its label now. */
   cleanedRows(): { file: string; label: string }[] {
     const rows: { file: string; label: string }[] = [];
+    const seen = new Set<string>();
     for (const it of this.items.values()) {
-      if (it.decision === 'delete' || it.location === null || it.blocked) continue;
+      // A file can be known twice after a re-ranking (its old key from the journal, its new one from
+      // the ranking): it is listed once.
+      if (it.decision === 'delete' || it.location === null || it.blocked || seen.has(it.location)) continue;
+      seen.add(it.location);
       rows.push({ file: it.location, label: it.label });
     }
     return rows.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
@@ -317,7 +324,17 @@ export class CleanStore {
     const item: ItemState = { id: itemId(file), file, location: file, originalLabel: label, label, ranked, stack: [] };
     this.items.set(file, item);
     this.byId.set(item.id, item);
+    this.place(item, file);
     return item;
+  }
+
+  private place(item: ItemState, location: string | null): void {
+    if (item.location) this.atLocation.get(item.location)?.delete(item);
+    item.location = location;
+    if (location === null) return;
+    let set = this.atLocation.get(location);
+    if (!set) this.atLocation.set(location, (set = new Set()));
+    set.add(item);
   }
 
   private async itemFor(file: string, allowUnranked: boolean): Promise<ItemState> {
@@ -407,7 +424,7 @@ export class CleanStore {
       for (const f of record.files) {
         if (!f.file) continue;
         const item = this.items.get(f.file);
-        if (item && item.location === f.key) item.location = null;
+        if (item && item.location === f.key) this.place(item, null);
       }
       return;
     }
@@ -417,7 +434,13 @@ export class CleanStore {
       const item = this.addItem(c.file, folderLabel(c.file));
       if (record.kind === 'undo') item.stack.pop();
       else item.stack.push({ seq: record.seq, decision: c.decision!, ...(c.label ? { label: c.label } : {}) });
-      if (c.move) item.location = c.move.to;
+      if (c.move) {
+        // Another entry for the same file (after a re-ranking) no longer knows where it is: hands off.
+        for (const other of this.atLocation.get(c.move.from) ?? []) {
+          if (other !== item) other.blocked = `its file was moved as ${item.file}`;
+        }
+        this.place(item, c.move.to);
+      }
       const top = item.stack.at(-1);
       item.decision = top?.decision;
       item.label = top?.decision === 'relabel' ? top.label! : item.originalLabel;
