@@ -163,6 +163,7 @@ describe('cleaner app: routes', () => {
     expect(Object.fromEntries(s.facets.labels)).toEqual({ black: 4, grizzly: 3, teddy: 3 });
     expect(Object.fromEntries(s.facets.reasons)).toMatchObject({ 'label issue': 2, 'near duplicate': 2, dark: 1 });
     expect(s.duplicates).toEqual({ groups: 1, open: 1 });
+    expect(s.canUndo).toBe(false);
     expect(s.version).toBe(0);
     expect((await (await get('/api/version')).json()).version).toBe(0);
   });

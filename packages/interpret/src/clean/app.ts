@@ -59,6 +59,7 @@ export function createCleanerApp(opts: CleanerAppOptions): Hono {
       facets: facets(store),
       duplicates: { groups: groups.length, open: groups.filter((g) => !g.resolved).length },
       recovered: store.recovered,
+      canUndo: store.lastUndoable() !== undefined,
       history: store.history().slice(-30).reverse().map((h) => ({
         seq: h.seq, at: h.at, kind: h.kind, undoes: h.undoes ?? null, undone: h.undone, undoable: h.undoable,
         files: h.changes.map((ch) => ch.file),

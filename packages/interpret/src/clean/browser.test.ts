@@ -147,6 +147,10 @@ describe('the cleaner in headless Chromium', () => {
     expect(await counts(page)).toMatch(/^4 of 7 reviewed/);
     await page.locator('#history button').first().click();
     await settle(page, /^3 of 7 reviewed/);
+    // z undoes the newest change that can be undone: the duplicate pair (two files).
+    await page.keyboard.press('z');
+    await settle(page, /^1 of 7 reviewed/);
+    expect(existsSync(path.join(ds.dir, ds.ranking.duplicates[0]!.files[1]!))).toBe(true);
     expect(problems).toEqual([]);
   });
 });

@@ -19,6 +19,7 @@ export function cleanerClient(): void {
     duplicates: { groups: number; open: number };
     history: { seq: number; kind: string; undoes: number | null; undone: boolean; undoable: boolean; files: string[] }[];
     recovered: { seq: number; outcome: string; note?: string }[];
+    canUndo: boolean;
   }
 
   const GRID_PAGE = 48;
@@ -87,10 +88,10 @@ export function cleanerClient(): void {
     return '';
   }
 
-  function fillSelect(sel: HTMLSelectElement, entries: [string, number][]): void {
+  /** Fills a filter menu (when given its values) and selects the value asked for in the hash. */
+  function fillSelect(sel: HTMLSelectElement, entries?: [string, number][]): void {
     const want = sel.dataset.want ?? sel.value;
-    sel.replaceChildren(el('option', { value: '', text: 'all' }), ...entries.map(([v, n]) => el('option', { value: v, text: `${v} (${n})` })));
-    if (sel === filters.status) sel.replaceChildren(...['', 'todo', 'reviewed', 'changed'].map((v) => el('option', { value: v, text: v === '' ? 'all' : v === 'todo' ? 'to review' : v })));
+    if (entries) sel.replaceChildren(el('option', { value: '', text: 'all' }), ...entries.map(([v, n]) => el('option', { value: v, text: `${v} (${n})` })));
     sel.value = [...sel.options].some((o) => o.value === want) ? want : '';
     delete sel.dataset.want;
   }
@@ -103,9 +104,9 @@ export function cleanerClient(): void {
       fillSelect(filters.label, s.facets.labels);
       fillSelect(filters.split, s.facets.splits);
       fillSelect(filters.reason, s.facets.reasons);
-      fillSelect(filters.status, []);
+      fillSelect(filters.status);
     }
-    $<HTMLButtonElement>('undo-last').disabled = !s.history.some((h) => h.undoable);
+    $<HTMLButtonElement>('undo-last').disabled = !s.canUndo;
     const hist = $('history');
     hist.replaceChildren(...s.history.slice(0, 10).map((h) => {
       const li = el('li', { text: h.kind === 'undo' ? `#${h.seq} undo of #${h.undoes}` : `#${h.seq} ${h.kind}: ${h.files.join(', ')}${h.undone ? ' (undone)' : ''} ` });
