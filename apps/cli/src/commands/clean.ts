@@ -8,7 +8,7 @@ import {
 import { existingDir, existingFile, num, requirePositional } from '../args.js';
 import { startBackend } from '../backend.js';
 import { CliError, usageError } from '../cli-error.js';
-import type { Command } from '../command.js';
+import type { Command, ParsedArgs } from '../command.js';
 import type { Output } from '../output.js';
 
 export const clean: Command = {
@@ -135,7 +135,7 @@ async function apply(dataDir: string, csv: string, recover: Recover, out: Output
   }
 }
 
-async function serve(dataDir: string, values: Record<string, unknown>, recover: Recover, out: Output): Promise<number> {
+async function serve(dataDir: string, values: ParsedArgs['values'], recover: Recover, out: Output): Promise<number> {
   const port = num(values.port, 'port', { int: true, min: 0, max: 65535 }) ?? 0;
   const modelDir = typeof values.model === 'string' ? existingDir(values.model, 'model folder') : undefined;
   const rankingFile = typeof values.ranking === 'string' ? existingFile(values.ranking, 'ranking file') : undefined;
@@ -147,7 +147,7 @@ async function serve(dataDir: string, values: Record<string, unknown>, recover: 
   const { ranking, source } = await loadRanking(dataDir, {
     rankingFile,
     refresh: Boolean(values.rerank) || otherModel,
-    compute: modelDir ? () => rank(modelDir, dataDir, out) : undefined,
+    compute: modelDir ? () => rank(modelDir, dataDir, values, out) : undefined,
   }).catch((err: Error) => {
     throw new CliError(err.message);
   });
@@ -173,10 +173,10 @@ async function serve(dataDir: string, values: Record<string, unknown>, recover: 
   return 0;
 }
 
-async function rank(modelDir: string, dataDir: string, out: Output): Promise<DatasetRanking> {
+async function rank(modelDir: string, dataDir: string, values: ParsedArgs['values'], out: Output): Promise<DatasetRanking> {
   const rankFolder = await findRankFolder();
   if (!rankFolder) throw new CliError(`this build cannot rank images yet: run \`bears interpret ${modelDir} ${dataDir} --out <dir>\` and pass --ranking <dir>/ranking.json`);
-  const backend = await startBackend(out);
+  const backend = await startBackend(out, values);
   let bar: ReturnType<Output['progress']> | undefined;
   let phase = '';
   const ranking = await rankFolder(modelDir, dataDir, {

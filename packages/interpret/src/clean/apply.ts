@@ -1,5 +1,5 @@
 import { promises as fs } from 'node:fs';
-import { parseCsv } from './core-adapter.js';
+import { parseCsv } from '@bears/data';
 import type { Decision } from './journal.js';
 import { CleanError, type CleanStore, type DecisionInput } from './store.js';
 

@@ -1,6 +1,5 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { fsyncDir } from './core-adapter.js';
 import { resolveInside } from './dataset-paths.js';
 import type { Move } from './journal.js';
 
@@ -59,4 +58,17 @@ export async function removeFile(rootReal: string, key: string): Promise<number>
 
 export async function exists(abs: string): Promise<boolean> {
   return fs.lstat(abs).then(() => true, () => false);
+}
+
+/** Makes a rename or create in `dir` durable (a no-op where folders cannot be opened, e.g. Windows). */
+export async function fsyncDir(dir: string): Promise<void> {
+  let fh: fs.FileHandle | undefined;
+  try {
+    fh = await fs.open(dir, 'r');
+    await fh.sync();
+  } catch {
+    // Some platforms refuse to open or fsync a folder; the rename itself already happened.
+  } finally {
+    await fh?.close();
+  }
 }

@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { fsyncDir } from './core-adapter.js';
+import { fsyncDir } from './file-moves.js';
 
 /*
  * The cleaner's state is this append-only log. An action is written (and fsync'd) as an intent

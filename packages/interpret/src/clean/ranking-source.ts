@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { writeFileAtomic } from './core-adapter.js';
+import { writeFileAtomic } from '@bears/data/node';
 
 /*
  * The one adapter between the cleaner and @bears/interpret's ranking (CONTRACT.md, "@bears/interpret

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { csvField, writeFileAtomic } from './core-adapter.js';
+import { csvField } from '@bears/data';
+import { writeFileAtomic } from '@bears/data/node';
 import {
   OutsideDatasetError, TRASH_DIR, checkKey, checkLabel, folderLabel, freeKey, keyInClass, realRoot, resolveInside, trashKey,
 } from './dataset-paths.js';
