@@ -126,6 +126,11 @@ describe('bears clean', () => {
     expect((await runCli(['clean', dir, '--undo', '--empty-trash'])).code).toBe(2);
     expect((await runCli(['clean', dir, '--all'])).code).toBe(2);
     expect((await runCli(['clean', '/no/such/dir', '--undo'])).stderr.trim()).toBe('bears clean: data folder not found: /no/such/dir');
+    // A folder that is not an exported model: one line, nothing written into the dataset but the cache folder.
+    const notModel = await runCli(['clean', dir, '--model', path.join(dir, 'black'), '--no-open']);
+    expect(notModel.code).toBe(1);
+    expect(notModel.stderr.trim().split('\n').at(-1)).toMatch(/^bears clean: /);
+    expect(existsSync(path.join(dir, 'cleaned.csv'))).toBe(false);
     const badRanking = path.join(dir, 'x.json');
     writeFileSync(badRanking, '{"version":2}');
     const bad = await runCli(['clean', dir, '--ranking', badRanking, '--no-open']);
