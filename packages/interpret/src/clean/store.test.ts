@@ -1,5 +1,7 @@
+import { spawn } from 'node:child_process';
 import { existsSync, promises as fs, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { applyDecisions, readDecisions } from './apply.js';
 import type { ActionRecord } from './journal.js';
@@ -173,6 +175,42 @@ describe('CleanStore', () => {
     await store.undo();
     expect(has(dir, 'black/b1.png')).toBe(true);
     expect(journal(dir).at(-1)).toMatchObject({ type: 'done' });
+  });
+
+  it('a cleaner process killed (SIGKILL) right after the journal write is replayed, or rolled back, at the next start', async () => {
+    const storeJs = fileURLToPath(new URL('../../dist/clean/store.js', import.meta.url));
+    /** Runs decide() in a child whose first `fsOp` kills it: a real crash at that point of the move. */
+    const crashIn = async (dir: string, ranking: unknown, fsOp: 'link' | 'unlink') => {
+      const script = path.join(dir, '..', `${path.basename(dir)}-crash.mjs`);
+      writeFileSync(script, `
+        import { promises as fsp } from 'node:fs';
+        const { CleanStore } = await import(${JSON.stringify(pathToFileURL(storeJs).href)});
+        const store = await CleanStore.open(process.argv[2], JSON.parse(process.argv[3]));
+        fsp.${fsOp} = async () => { process.kill(process.pid, 'SIGKILL'); await new Promise(() => {}); };
+        await store.decide([{ file: 'grizzly/g1.png', decision: 'relabel', label: 'teddy' }], 'relabel');
+      `);
+      const child = spawn(process.execPath, [script, dir, JSON.stringify(ranking)], { stdio: 'ignore' });
+      return new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
+    };
+
+    const a = await syntheticDataset();
+    expect(await crashIn(a.dir, a.ranking, 'link')).toBe('SIGKILL');
+    expect(journal(a.dir)).toEqual([expect.objectContaining({ type: 'action', seq: 1 })]); // intent only
+    expect(has(a.dir, 'grizzly/g1.png')).toBe(true);
+    const replayed = await openStore(a.dir, a.ranking); // the dead pid's lock does not block
+    expect(replayed.recovered).toEqual([{ seq: 1, outcome: 'replayed' }]);
+    expect(has(a.dir, 'teddy/g1.png')).toBe(true);
+    expect(has(a.dir, 'grizzly/g1.png')).toBe(false);
+    expect(csv(a.dir)).toContain('teddy/g1.png,teddy');
+
+    const b = await syntheticDataset();
+    expect(await crashIn(b.dir, b.ranking, 'unlink')).toBe('SIGKILL'); // linked, not yet unlinked
+    expect(has(b.dir, 'teddy/g1.png') && has(b.dir, 'grizzly/g1.png')).toBe(true);
+    const rolledBack = await openStore(b.dir, b.ranking, { recover: 'rollback' });
+    expect(rolledBack.recovered).toEqual([{ seq: 1, outcome: 'rolled back' }]);
+    expect(has(b.dir, 'grizzly/g1.png')).toBe(true);
+    expect(has(b.dir, 'teddy/g1.png')).toBe(false);
+    expect(rolledBack.counts().reviewed).toBe(0);
   });
 
   it('rolls back an interrupted action when asked, including a move stopped between link and unlink', async () => {
