@@ -80,6 +80,12 @@ export function cleanerClient(): void {
     return b;
   }
 
+  /** Marks the button of the decision in force, for screen readers and the eye. */
+  function pressed(b: HTMLButtonElement, on: boolean): HTMLButtonElement {
+    b.setAttribute('aria-pressed', String(on));
+    return b;
+  }
+
   function statusText(it: ItemView): string {
     if (it.blocked) return `Not available: ${it.blocked}`;
     if (it.decision === 'delete') return 'Deleted (in the trash)';
@@ -138,12 +144,12 @@ export function cleanerClient(): void {
       el('div', { class: 'meta' },
         el('p', { class: 'name', id: nameId, text: it.name }),
         el('p', { class: 'labels', id: `desc-${it.id}` },
-          'label ', el('b', { text: it.label }), ' · suggested ', el('b', { text: it.suggested }), ` · ${it.split} · score ${it.score.toFixed(2)}`),
+          'label ', el('b', { text: it.label }), it.label !== it.originalLabel ? ` (was ${it.originalLabel})` : '', ' · suggested ', el('b', { text: it.suggested }), ` · ${it.split} · score ${it.score.toFixed(2)}`),
         reasons,
         el('p', { class: `status ${it.decision ?? ''}`, text: statusText(it) })),
       el('div', { class: 'actions', role: 'group', 'aria-label': `Actions for ${it.name}` },
-        button('Keep', 'k', 'keep', `Keep ${it.name}`, Boolean(it.blocked)),
-        button('Delete', 'd', 'delete', `Delete ${it.name} (to the trash)`, Boolean(it.blocked)),
+        pressed(button('Keep', 'k', 'keep', `Keep ${it.name}`, Boolean(it.blocked)), it.decision === 'keep'),
+        pressed(button('Delete', 'd', 'delete', `Delete ${it.name} (to the trash)`, Boolean(it.blocked)), it.decision === 'delete'),
         relabel,
         button(`Use ${it.suggested}`, 's', 'suggested', `Move ${it.name} to the suggested class ${it.suggested}`, Boolean(it.blocked) || it.suggested === it.label),
         button('Undo', 'u', 'undo', `Undo the last change to ${it.name}`, it.undo === null)),

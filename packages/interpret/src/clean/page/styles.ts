@@ -19,6 +19,8 @@ button, select { font: inherit; color: inherit; background: var(--bg); border: 1
   padding: .3rem .55rem; min-height: 2.1rem; cursor: pointer; }
 button[aria-pressed="true"] { background: var(--accent); color: #fff; border-color: var(--accent); }
 button:disabled { opacity: .45; cursor: default; }
+.actions button[data-act="keep"][aria-pressed="true"] { background: var(--keep); border-color: var(--keep); }
+.actions button[data-act="delete"][aria-pressed="true"] { background: var(--del); border-color: var(--del); }
 kbd { font: .75rem ui-monospace, monospace; border: 1px solid var(--line); border-radius: 3px; padding: 0 .25rem; color: var(--muted); }
 button[aria-pressed="true"] kbd { color: #fff; }
 :focus-visible { outline: 3px solid var(--focus); outline-offset: 2px; }
