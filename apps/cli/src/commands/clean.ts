@@ -26,6 +26,8 @@ export const clean: Command = {
     '--empty-trash        remove the files in <data-dir>/.bears-clean/trash for good (asks first; --yes to not ask)',
     '--apply <csv>        apply decisions from a CSV (file,decision[,label]; decision keep|delete|relabel) as one undoable step',
     '--rollback           undo an action a crashed session left half-done, instead of finishing it (the default)',
+    'Every change is journaled before it happens; <data-dir>/cleaned.csv (file,label) is rewritten after each one:',
+    'train on it with `bears train <data-dir> --csv <data-dir>/cleaned.csv`.',
   ],
   examples: [
     'bears clean data/bears --model model',
