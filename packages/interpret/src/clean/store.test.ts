@@ -283,6 +283,15 @@ describe('CleanStore', () => {
     expect(again.counts().deleted).toBe(1);
   });
 
+  it('refuses a journal damaged above its last line, and lets go of the dataset', async () => {
+    const { dir, ranking } = await syntheticDataset();
+    await fs.mkdir(path.join(dir, '.bears-clean'), { recursive: true });
+    writeFileSync(path.join(dir, '.bears-clean/journal.jsonl'), '{"type":"done","seq":1}\ngarbage\n{"type":"done","seq":2}\n');
+    await expect(CleanStore.open(dir, ranking)).rejects.toThrow(/journal is damaged at line 2/);
+    expect(has(dir, '.bears-clean/lock')).toBe(false);
+    expect(readFileSync(path.join(dir, '.bears-clean/journal.jsonl'), 'utf8')).toContain('garbage'); // left for a person to look at
+  });
+
   it('refuses a second cleaner process on the same dataset', async () => {
     const { dir, ranking } = await syntheticDataset();
     await fs.mkdir(path.join(dir, '.bears-clean'), { recursive: true });

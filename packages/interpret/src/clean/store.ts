@@ -85,7 +85,6 @@ export class CleanStore {
   private readonly undone = new Set<number>();
   private readonly committed: (ActionRecord | PurgeRecord)[] = [];
   private queue: Promise<unknown> = Promise.resolve();
-  private listeners = new Set<() => void>();
   recovered: RecoveryNote[] = [];
   droppedLines = 0;
 
@@ -103,18 +102,26 @@ export class CleanStore {
       throw new CleanError(`data folder not found: ${dataDir}`, 404);
     });
     await acquireLock(rootReal);
-    const { journal, records, dropped } = await Journal.open(path.join(rootReal, CLEAN_DIR, 'journal.jsonl'));
-    const csvPath = opts.cleanedCsv === false ? undefined : path.resolve(opts.cleanedCsv ?? path.join(rootReal, 'cleaned.csv'));
-    const store = new CleanStore(root, rootReal, ranking, journal, csvPath);
-    store.droppedLines = dropped;
-    for (const it of ranking?.items ?? []) {
-      checkKey(it.file);
-      store.addItem(it.file, it.label, it);
+    let journal: Journal | undefined;
+    try {
+      const opened = await Journal.open(path.join(rootReal, CLEAN_DIR, 'journal.jsonl'));
+      journal = opened.journal;
+      const csvPath = opts.cleanedCsv === false ? undefined : path.resolve(opts.cleanedCsv ?? path.join(rootReal, 'cleaned.csv'));
+      const store = new CleanStore(root, rootReal, ranking, journal, csvPath);
+      store.droppedLines = opened.dropped;
+      for (const it of ranking?.items ?? []) {
+        checkKey(it.file);
+        store.addItem(it.file, it.label, it);
+      }
+      await store.recover(opened.records, opts.recover ?? 'replay');
+      await store.checkFiles();
+      if (ranking) await store.writeCleanedCsv();
+      return store;
+    } catch (err) {
+      await journal?.close();
+      await releaseLock(rootReal);
+      throw err;
     }
-    await store.recover(records, opts.recover ?? 'replay');
-    await store.checkFiles();
-    if (ranking) await store.writeCleanedCsv();
-    return store;
   }
 
   get classes(): string[] {
@@ -128,11 +135,6 @@ export class CleanStore {
 
   byItemId(id: string): ItemState | undefined {
     return this.byId.get(id);
-  }
-
-  onChange(fn: () => void): () => void {
-    this.listeners.add(fn);
-    return () => this.listeners.delete(fn);
   }
 
   /** Sets new decisions for some items (one journaled action), moving their files accordingly. */
@@ -415,7 +417,6 @@ export class CleanStore {
 
   private async afterChange(): Promise<void> {
     await this.writeCleanedCsv();
-    for (const fn of this.listeners) fn();
   }
 
   /** Applies a finished record to the in-memory state (the same code replays the journal at open). */
