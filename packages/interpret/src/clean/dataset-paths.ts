@@ -1,11 +1,13 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { CLEAN_DIR } from './ranking-source.js';
 
 /*
  * Every path the cleaner touches goes through here: keys are POSIX paths relative to the dataset
  * root, checked by shape first and then by where they really lead (symlinks resolved).
  */
+
+/** Where the cleaner keeps its journal, trash, ranking cache and thumbnails inside the dataset. */
+export const CLEAN_DIR = '.bears-clean';
 
 export const TRASH_DIR = `${CLEAN_DIR}/trash`;
 

@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '@bears/data/node';
+import { CLEAN_DIR, resolveInside } from './dataset-paths.js';
 
 /*
  * The one adapter between the cleaner and @bears/interpret's ranking (CONTRACT.md, "@bears/interpret
@@ -38,8 +39,6 @@ export interface DatasetRanking {
   createdAt: string;
 }
 
-/** Where the cleaner keeps its ranking cache, journal and trash inside the dataset. */
-export const CLEAN_DIR = '.bears-clean';
 
 export function rankingCachePath(dataDir: string): string {
   return path.join(dataDir, CLEAN_DIR, 'ranking.json');
@@ -112,6 +111,7 @@ export async function loadRanking(dataDir: string, opts: RankingSourceOptions = 
     throw new Error(`no ranking for ${dataDir}: run \`bears interpret <model> ${dataDir} --out <dir>\` and pass --ranking <dir>/ranking.json, or pass --model`);
   }
   if (source !== 'cache') {
+    await resolveInside(await fs.realpath(dataDir), `${CLEAN_DIR}/ranking.json`, { allowCleanDir: true });
     await fs.mkdir(path.dirname(cache), { recursive: true });
     await writeFileAtomic(cache, `${JSON.stringify(ranking)}\n`);
   }

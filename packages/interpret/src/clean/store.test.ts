@@ -292,6 +292,14 @@ describe('CleanStore', () => {
     expect(readFileSync(path.join(dir, '.bears-clean/journal.jsonl'), 'utf8')).toContain('garbage'); // left for a person to look at
   });
 
+  it('refuses a cleaner folder that is a link leading out of the dataset', async () => {
+    const { dir, ranking } = await syntheticDataset();
+    const elsewhere = await fs.mkdtemp(path.join(path.dirname(dir), 'elsewhere-'));
+    await fs.symlink(elsewhere, path.join(dir, '.bears-clean'));
+    await expect(CleanStore.open(dir, ranking)).rejects.toThrow(/leads outside the dataset/);
+    expect(await fs.readdir(elsewhere)).toEqual([]);
+  });
+
   it('refuses a second cleaner process on the same dataset', async () => {
     const { dir, ranking } = await syntheticDataset();
     await fs.mkdir(path.join(dir, '.bears-clean'), { recursive: true });

@@ -4,11 +4,11 @@ import path from 'node:path';
 import { csvField } from '@bears/data';
 import { writeFileAtomic } from '@bears/data/node';
 import {
-  OutsideDatasetError, TRASH_DIR, checkKey, checkLabel, folderLabel, freeKey, keyInClass, realRoot, resolveInside, trashKey,
+  CLEAN_DIR, OutsideDatasetError, TRASH_DIR, checkKey, checkLabel, folderLabel, freeKey, keyInClass, realRoot, resolveInside, trashKey,
 } from './dataset-paths.js';
 import { finishLinkedMove, moveFile, moveState, removeFile } from './file-moves.js';
 import { Journal, type ActionKind, type ActionRecord, type Change, type Decision, type JournalRecord, type Move, type PurgeRecord } from './journal.js';
-import { CLEAN_DIR, type DatasetRanking, type RankedItem } from './ranking-source.js';
+import type { DatasetRanking, RankedItem } from './ranking-source.js';
 
 /** What to do with an action that was journaled but not finished when the last session stopped. */
 export type Recovery = 'replay' | 'rollback';
@@ -100,6 +100,10 @@ export class CleanStore {
     const root = path.resolve(dataDir);
     const rootReal = await realRoot(root).catch(() => {
       throw new CleanError(`data folder not found: ${dataDir}`, 404);
+    });
+    // The cleaner's own folder must be a real folder of the dataset: a link there could send moves out.
+    await resolveInside(rootReal, `${CLEAN_DIR}/journal.jsonl`, { allowCleanDir: true }).catch((err: Error) => {
+      throw new CleanError(`${CLEAN_DIR} in ${dataDir}: ${err.message}`, 403);
     });
     await acquireLock(rootReal);
     let journal: Journal | undefined;

@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
-import { CLEAN_DIR } from './ranking-source.js';
+import { CLEAN_DIR } from './dataset-paths.js';
 
 /*
  * Grid thumbnails: made once per file version with sharp (EXIF-rotated, longer side `size`, WebP) and
