@@ -140,7 +140,7 @@ describe('the cleaner in headless Chromium', () => {
     expect(await page.locator('#help').isVisible()).toBe(true);
     // A class filter keeps the decisions already made (they are on the server).
     await page.locator('#f-label').selectOption('black');
-    await page.locator('li.card').first().waitFor();
+    await page.locator('#page-info').filter({ hasText: '· 2 images' }).waitFor();
     expect(await page.locator('li.card').count()).toBe(2);
     expect(await page.locator('li.card[data-decision="delete"]').count()).toBe(1);
     // Any change can be undone from the history too, whatever the filter shows.

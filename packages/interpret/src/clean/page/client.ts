@@ -102,16 +102,18 @@ export function cleanerClient(): void {
     delete sel.dataset.want;
   }
 
+  function fillFilters(s: State): void {
+    if (filters.label.options.length > 1 && filters.label.dataset.want === undefined) return;
+    fillSelect(filters.label, s.facets.labels);
+    fillSelect(filters.split, s.facets.splits);
+    fillSelect(filters.reason, s.facets.reasons);
+    fillSelect(filters.status);
+  }
+
   function renderState(s: State): void {
     const c = s.counts;
     $('counts').textContent = `${c.reviewed} of ${c.total} reviewed · ${c.changed} changed (${c.deleted} deleted, ${c.relabeled} relabeled)`;
     $('dup-count').textContent = s.duplicates.groups ? `(${s.duplicates.open} open of ${s.duplicates.groups})` : '(none)';
-    if (filters.label.options.length <= 1 || filters.label.dataset.want !== undefined) {
-      fillSelect(filters.label, s.facets.labels);
-      fillSelect(filters.split, s.facets.splits);
-      fillSelect(filters.reason, s.facets.reasons);
-      fillSelect(filters.status);
-    }
     $<HTMLButtonElement>('undo-last').disabled = !s.canUndo;
     const hist = $('history');
     hist.replaceChildren(...s.history.slice(0, 10).map((h) => {
@@ -186,20 +188,24 @@ export function cleanerClient(): void {
   }
 
   async function load(keepFocus = true): Promise<void> {
-    state = await api<State>('/api/state');
-    renderState(state);
+    const s = await api<State>('/api/state');
+    state = s;
+    fillFilters(s);
     const hadFocus = keepFocus && grid.contains(document.activeElement);
+    // Counts and cards are drawn together, once both answers are in, so they never disagree.
     if (view === 'grid') {
       const q = new URLSearchParams({ offset: String(page * GRID_PAGE), limit: String(GRID_PAGE) });
       for (const [k, sel] of Object.entries(filters)) if (sel.value) q.set(k, sel.value);
       const res = await api<{ total: number; items: ItemView[] }>(`/api/items?${q}`);
       total = res.total;
       if (page > 0 && page * GRID_PAGE >= total) { page = Math.max(0, Math.ceil(total / GRID_PAGE) - 1); return load(keepFocus); }
+      renderState(s);
       grid.replaceChildren(...res.items.map(itemCard));
       if (!res.items.length) grid.append(el('li', { class: 'empty', text: 'No images match these filters.' }));
     } else {
       const res = await api<{ total: number; groups: Group[] }>(`/api/duplicates?offset=${page * DUP_PAGE}&limit=${DUP_PAGE}`);
       total = res.total;
+      renderState(s);
       grid.replaceChildren(...res.groups.map(groupCard));
       if (!res.groups.length) grid.append(el('li', { class: 'empty', text: 'No duplicate groups in the ranking.' }));
     }
