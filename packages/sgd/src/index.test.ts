@@ -24,7 +24,7 @@ describe('@bears/sgd entry points', () => {
       format: 'esm',
       metafile: true,
       logLevel: 'silent',
-      external: ['@tensorflow/*', '@bears/backend'],
+      external: ['@tensorflow/*', '@bears/backend', '@bears/data'],
     });
     const inputs = Object.keys(res.metafile.inputs);
     expect(inputs.some((p) => p.endsWith('png.ts'))).toBe(false);
