@@ -71,7 +71,7 @@ beforeAll(async () => {
   for (const p of photos) served.set(`/photos/${p.name}`, p.bytes);
   for (const it of trainItems) served.set(it.url, new Uint8Array(await readFile(path.join(BEARS, it.id))));
   for (const f of await readdir(MOBILENET)) served.set(`/mobilenet/${f}`, new Uint8Array(await readFile(path.join(MOBILENET, f))));
-  session = await startBrowserSession(['portable'], { files: served });
+  session = await startBrowserSession(['portable', 'portable-worker'], { files: served });
 }, TIMEOUT);
 
 afterAll(async () => {
@@ -112,6 +112,24 @@ describe('one exported model in Node and in Chromium', () => {
       }
     }, TIMEOUT);
   }
+});
+
+describe('the same model in a Web Worker', () => {
+  it('Chromium Worker (wasm, OffscreenCanvas codec): same labels as Node, probabilities within 0.02', async () => {
+    const page = await session!.openPage('portable');
+    try {
+      const r = await invoke<{ ok: boolean; error?: string; inWorker: boolean; backend: string; codec: string; predictions: Array<{ label: string; probabilities: number[] }> }>(
+        page, 'predictInWorker', ['/model/', photos.map((p) => `/photos/${p.name}`), 'wasm'],
+      );
+      if (!r.ok) throw new Error(`${r.error}\n--- browser log ---\n${page.log()}`);
+      expect(r).toMatchObject({ inWorker: true, backend: 'wasm', codec: 'browser' });
+      const inNode = await node.predictBatch(photos.map((p) => p.bytes));
+      expect(r.predictions.map((p) => p.label)).toEqual(inNode.map((p) => p.label));
+      r.predictions.forEach((p, i) => p.probabilities.forEach((v, j) => expect(Math.abs(v - inNode[i]!.probabilities[j]!)).toBeLessThanOrEqual(0.02)));
+    } finally {
+      await page.page.context().close();
+    }
+  }, TIMEOUT);
 });
 
 describe('training in the browser', () => {

@@ -80,6 +80,15 @@ const api = {
       return { ok: false, error: errorText(err) };
     }
   },
+  /** The same predictions from a module Web Worker (no DOM). */
+  predictInWorker(modelUrl: string, photoUrls: string[], backendName: string): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      const worker = new Worker('/portable-worker.js', { type: 'module' });
+      worker.onmessage = (e) => { worker.terminate(); resolve(e.data); };
+      worker.onerror = (e) => { worker.terminate(); reject(new Error(`worker failed: ${e.message}`)); };
+      worker.postMessage({ modelUrl, photoUrls, backend: backendName });
+    });
+  },
   numTensors(): number {
     return tf.memory().numTensors;
   },
