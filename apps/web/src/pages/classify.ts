@@ -1,0 +1,1 @@
+export function start(root: HTMLElement): void { root.dataset.ready = "todo"; }
