@@ -36,7 +36,7 @@ export default defineConfig({
   plugins: [sharedBody()],
   server: { headers: ISOLATION_HEADERS, host: '127.0.0.1' },
   preview: { headers: ISOLATION_HEADERS, host: '127.0.0.1' },
-  worker: { format: 'es' },
+  worker: { format: 'es', rollupOptions: { external: ['sharp'] } },
   build: {
     target: 'es2022',
     chunkSizeWarningLimit: 4096,

@@ -1,21 +1,14 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildSite, saveLog, screenshot, serveSite, type Site } from './site.js';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { saveLog, screenshot, serveSite, type Site } from './site.js';
 
-let out = '';
 let site: Site;
 
 beforeAll(async () => {
-  out = mkdtempSync(join(tmpdir(), 'bears-web-sgd-'));
-  await buildSite(out);
-  site = await serveSite(out);
+  site = await serveSite(inject('siteDir'));
 });
 
 afterAll(async () => {
   await site?.close();
-  if (out) rmSync(out, { recursive: true, force: true });
 });
 
 async function readout(page: import('playwright-core').Page) {
