@@ -12,6 +12,8 @@ import { serveWasmFromAssets } from './wasm-paths.js';
 serveWasmFromAssets();
 
 let active: ActiveBackend | undefined;
+// The learner is loaded only when the Train page asks for it.
+const trainer = () => import('./train.js');
 let loaded: ExportedModel | undefined;
 
 function post(msg: WorkerMessage, transfer: Transferable[] = []): void {
@@ -60,15 +62,20 @@ async function handle(req: Request, id: number): Promise<{ result: unknown; tran
       return { result: { classes: loaded.classes, inputSize: loaded.inputSize, arch: loaded.metadata.arch, validation: loaded.metadata.validation, ms: performance.now() - t0 } };
     }
     case 'predict': {
-      const model = req.model === 'loaded' ? loaded : undefined;
-      if (!model) throw new Error(req.model === 'loaded' ? 'no model is loaded yet' : 'train a model first');
       const t0 = performance.now();
-      const p = await model.predict(req.bytes);
-      return { result: { ...p, classes: model.classes, ms: performance.now() - t0 } };
+      if (req.model === 'trained') return { result: { ...(await (await trainer()).predictTrained(req.bytes)), ms: performance.now() - t0 } };
+      if (!loaded) throw new Error('no model is loaded yet');
+      const p = await loaded.predict(req.bytes);
+      return { result: { ...p, classes: loaded.classes, ms: performance.now() - t0 } };
     }
-    default:
-      void id;
-      throw new Error(`'${req.type}' is not available yet in this build`);
+    case 'train': {
+      const result = await (await trainer()).trainHead(needBackend(), req.items, req.options, (progress) => post({ id, progress }));
+      return { result };
+    }
+    case 'export': {
+      const files = await (await trainer()).exportTrained();
+      return { result: { files }, transfer: [...new Set(Object.values(files).map((b) => b.buffer as ArrayBuffer))] };
+    }
   }
 }
 
