@@ -65,6 +65,23 @@ describe('Classify page', () => {
         expect.arrayContaining([expect.stringMatching(/^webgpu skipped: /)]),
       );
       expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+
+      // Keyboard only: Tab goes skip link, pages, backend picker, then the photo picker; Space opens it.
+      const order: string[] = [];
+      for (let i = 0; i < 12 && order[order.length - 1] !== 'classify-file'; i++) {
+        await page.keyboard.press('Tab');
+        order.push(await page.evaluate(() => document.activeElement?.id || document.activeElement?.textContent?.trim() || ''));
+      }
+      expect(order).toEqual(['Skip to content', 'Classify', 'Train in the browser', 'SGD from scratch', 'classify-backend', 'classify-drop', 'classify-file']);
+      const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.keyboard.press('Space')]);
+      await chooser.setFiles(heldOut('teddy'));
+      await page.waitForSelector('#classify-label[data-label]', { timeout: 60_000 });
+      expect(await page.getAttribute('#classify-label', 'data-label')).toBe('teddy');
+      // Every control on every page has an accessible name.
+      const unnamed = await page.$$eval('input, select, button', (els) =>
+        els.filter((e) => !(e as HTMLInputElement).labels?.length && !e.getAttribute('aria-label') && !e.textContent?.trim()).map((e) => e.outerHTML),
+      );
+      expect(unnamed).toEqual([]);
       await screenshot(page, 'classify-auto-phone');
     } finally {
       saveLog('classify-auto', log());

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -59,6 +59,33 @@ describe('Train in the browser page', () => {
       await screenshot(page, 'train-tried');
     } finally {
       saveLog('train', log());
+      await page.context().close();
+    }
+  });
+
+  it('adds and removes a class from the keyboard, refuses bad input clearly, and fits a phone screen', async () => {
+    const { page, log } = await site.open('train', { width: 390, height: 844 });
+    try {
+      await page.waitForSelector('#page-train[data-ready="true"]', { timeout: 60_000 });
+      await page.focus('#train-new-class');
+      await page.keyboard.type('panda');
+      await page.keyboard.press('Enter');
+      expect(await page.$$eval('.class-card', (els) => els.map((e) => (e as HTMLElement).dataset.class))).toEqual(['black', 'grizzly', 'teddy', 'panda']);
+      await page.keyboard.type('panda');
+      await page.keyboard.press('Enter');
+      expect(await page.textContent('#train-status')).toMatch(/already a class 'panda'/);
+      // A file that is not an image is left out with its reason; the class keeps its photos.
+      await page.setInputFiles('.class-card[data-class="panda"] input[type=file]', [{ name: 'teddy.jpg', mimeType: 'image/jpeg', buffer: readFileSync(photos('teddy', 0, 1)[0]!) }, { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('hello') }]);
+      await page.waitForFunction(() => document.querySelector('.class-card[data-class="panda"] .count')?.textContent === '1 photo');
+      expect(await page.textContent('#train-status')).toMatch(/Left out: notes\.txt is not an image/);
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+      await screenshot(page, 'train-phone');
+      await page.focus('.class-card[data-class="panda"] .remove');
+      await page.keyboard.press('Enter');
+      expect(await page.locator('.class-card').count()).toBe(3);
+      expect(await page.evaluate(() => document.activeElement?.id)).toBe('train-new-class');
+    } finally {
+      saveLog('train-keyboard', log());
       await page.context().close();
     }
   });

@@ -106,14 +106,13 @@ export async function start(root: HTMLElement): Promise<void> {
     el.dataset.class = name;
     el.innerHTML = `<h3><span class="name"></span> <span class="count status"></span></h3>
       <div class="row">
-        <label class="button" for="${id}-files">Add photos…</label>
-        <input id="${id}-files" class="visually-hidden" type="file" accept="image/*" multiple />
+        <label class="button">Add photos…<input id="${id}-files" class="visually-hidden" type="file" accept="image/*" multiple /></label>
         <button type="button" class="snap">Webcam photo</button>
         <button type="button" class="remove">Remove class</button>
       </div>
       <div class="thumbs"></div>`;
     $(el, '.name').textContent = name;
-    $(el, 'label.button').setAttribute('aria-label', `Add photos of ${name}`);
+    $(el, 'input[type=file]').setAttribute('aria-label', `Add photos of ${name}`);
     $(el, '.snap').setAttribute('aria-label', `Add a webcam photo of ${name}`);
     $(el, '.remove').setAttribute('aria-label', `Remove the class ${name}`);
     const card: ClassCard = { name, photos: [], el };
