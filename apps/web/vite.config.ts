@@ -36,12 +36,7 @@ export default defineConfig({
   plugins: [sharedBody()],
   server: { headers: ISOLATION_HEADERS, host: '127.0.0.1' },
   preview: { headers: ISOLATION_HEADERS, host: '127.0.0.1' },
-  worker: { format: 'es', rollupOptions: { external: ['sharp'] } },
-  build: {
-    target: 'es2022',
-    chunkSizeWarningLimit: 4096,
-    // @bears/backend reaches its Node codec (sharp) through a dynamic import that browsers never take.
-    rollupOptions: { external: ['sharp'] },
-  },
+  worker: { format: 'es' },
+  build: { target: 'es2022', chunkSizeWarningLimit: 4096 },
   optimizeDeps: { exclude: ['@tensorflow/tfjs-backend-wasm'] },
 });

@@ -5,7 +5,7 @@ import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { registerBackend, useBackend, type ActiveBackend } from '@bears/backend';
 import '@bears/backend-wasm';
 import { createWebGlBackend, createWebGpuBackend } from '@bears/backend-webgpu';
-import { loadExport, type ExportedModel } from '../core-adapter.js';
+import { loadExport, type ExportedModel } from '@bears/learner';
 import type { BackendInfo, Request, WorkerMessage } from './protocol.js';
 import { serveWasmFromAssets } from './wasm-paths.js';
 
