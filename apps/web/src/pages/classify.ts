@@ -42,7 +42,7 @@ export async function start(root: HTMLElement): Promise<void> {
         const m = await w.call({ type: 'load', url: MODEL_URL });
         if (w !== worker) return false;
         const err = m.validation?.metrics.error_rate;
-        setStatus(modelStatus, `Model loaded in ${Math.round(m.ms)} ms: ${m.arch}, classes ${m.classes.join(', ')}${err !== undefined ? `, validation error rate ${(err * 100).toFixed(1)}%` : ''}.`);
+        setStatus(modelStatus, `Model loaded and warmed up in ${Math.round(m.ms)} ms: ${m.arch}, classes ${m.classes.join(', ')}${err !== undefined ? `, validation error rate ${(err * 100).toFixed(1)}%` : ''}.`);
         root.dataset.ready = 'true';
         return true;
       } catch (e) {
@@ -66,6 +66,7 @@ export async function start(root: HTMLElement): Promise<void> {
     delete label.dataset.file;
     if (!(await ready) || !worker) {
       label.textContent = '–';
+      setStatus(time, `Cannot classify ${what}: no model is running (see the message above).`, true);
       return;
     }
     try {
