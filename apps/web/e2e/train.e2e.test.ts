@@ -1,10 +1,10 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { CLASSES, cliPredict, heldOut, photos } from './photos.js';
-import { saveLog, screenshot, serveSite, type Site } from './site.js';
+import { unzipStored } from '../src/unzip.js';
+import { ARTIFACTS, saveLog, screenshot, serveSite, type Site } from './site.js';
 
 let site: Site;
 let tmp = '';
@@ -50,9 +50,13 @@ describe('Train in the browser page', () => {
 
       const [download] = await Promise.all([page.waitForEvent('download'), page.click('#train-download')]);
       expect(download.suggestedFilename()).toBe('bears-model.zip');
-      const zip = join(tmp, 'bears-model.zip');
+      mkdirSync(ARTIFACTS, { recursive: true });
+      const zip = join(ARTIFACTS, 'bears-model.zip');
       await download.saveAs(zip);
-      execFileSync('unzip', ['-q', zip, '-d', tmp]);
+      const files = unzipStored(new Uint8Array(readFileSync(zip)));
+      expect(Object.keys(files).sort()).toEqual(['bears-model/metadata.json', 'bears-model/model.json', 'bears-model/weights.bin']);
+      mkdirSync(join(tmp, 'bears-model'));
+      for (const [name, bytes] of Object.entries(files)) writeFileSync(join(tmp, name), bytes);
       // The real CLI loads the browser's export (checksums, format version) and agrees with the page.
       const [p] = cliPredict(join(tmp, 'bears-model'), [heldOut('teddy')]);
       expect(p!.label).toBe(await page.getAttribute('#train-try-result', 'data-label'));

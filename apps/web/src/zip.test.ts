@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { unzipStored } from './unzip.js';
 import { crc32, zipFiles } from './zip.js';
 
 describe('zipFiles', () => {
@@ -11,9 +12,20 @@ describe('zipFiles', () => {
     expect(crc32(new Uint8Array())).toBe(0);
   });
 
-  it('writes an archive that unzip extracts byte for byte', () => {
-    const weights = new Uint8Array(70_000).map((_, i) => (i * 7) & 0xff);
-    const zip = zipFiles({ 'bears-model/metadata.json': new TextEncoder().encode('{"a":1}'), 'bears-model/weights.bin': weights, 'bears-model/ünï.txt': new Uint8Array([1]) });
+  const weights = new Uint8Array(70_000).map((_, i) => (i * 7) & 0xff);
+  const files = { 'bears-model/metadata.json': new TextEncoder().encode('{"a":1}'), 'bears-model/weights.bin': weights, 'bears-model/ünï.txt': new Uint8Array([1]) };
+
+  it('round-trips through unzipStored, CRCs checked, and a flipped byte is caught', () => {
+    const zip = zipFiles(files);
+    expect(unzipStored(zip)).toEqual(files);
+    const bad = zip.slice();
+    bad[200] ^= 0xff; // inside weights.bin
+    expect(() => unzipStored(bad)).toThrow(/weights\.bin fails its CRC check/);
+  });
+
+  // Info-ZIP's unzip, where installed (Debian: apt-get install unzip), as an outside reader.
+  it.runIf(existsSync('/usr/bin/unzip'))('writes an archive that unzip extracts byte for byte', () => {
+    const zip = zipFiles(files);
     const dir = mkdtempSync(join(tmpdir(), 'bears-zip-'));
     try {
       writeFileSync(join(dir, 'm.zip'), zip);
