@@ -1,10 +1,25 @@
 // Small DOM helpers shared by the pages.
-import type { BackendInfo, PredictResult } from './worker/protocol.js';
+import type { BackendChoice, BackendInfo, PredictResult } from './worker/protocol.js';
 
 export function $<T extends HTMLElement = HTMLElement>(root: ParentNode, sel: string): T {
   const el = root.querySelector<T>(sel);
   if (!el) throw new Error(`the page lacks ${sel}`);
   return el;
+}
+
+const BACKEND_CHOICES: Array<[BackendChoice, string]> = [
+  ['auto', 'auto (best available)'],
+  ['webgpu', 'WebGPU'],
+  ['webgl', 'WebGL'],
+  ['wasm', 'wasm (CPU)'],
+];
+
+/** Fills a backend picker; `?backend=<name>` in the page URL preselects one. */
+export function backendPicker(select: HTMLSelectElement): HTMLSelectElement {
+  select.replaceChildren(...BACKEND_CHOICES.map(([value, text]) => new Option(text, value)));
+  const wanted = new URLSearchParams(location.search).get('backend');
+  if (BACKEND_CHOICES.some(([v]) => v === wanted)) select.value = wanted!;
+  return select;
 }
 
 export function setStatus(el: HTMLElement, text: string, error = false): void {

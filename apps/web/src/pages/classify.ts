@@ -1,13 +1,13 @@
 // Classify: an exported Bears model, loaded once per backend, run in the model worker.
 import { ModelWorker } from '../worker/client.js';
 import type { BackendChoice } from '../worker/protocol.js';
-import { $, describeBackend, imageBytes, renderProbabilities, renderSkipped, setStatus, startWebcam } from '../ui.js';
+import { $, backendPicker, describeBackend, imageBytes, renderProbabilities, renderSkipped, setStatus, startWebcam } from '../ui.js';
 
 /** Where the demo model is served (scripts/make-demo-model.sh puts it in public/model). */
 const MODEL_URL = new URL('model/', document.baseURI).href;
 
 export async function start(root: HTMLElement): Promise<void> {
-  const picker = $<HTMLSelectElement>(root, '#classify-backend');
+  const picker = backendPicker($<HTMLSelectElement>(root, '#classify-backend'));
   const backendStatus = $(root, '#classify-backend-status');
   const skipped = $(root, '#classify-skipped');
   const modelStatus = $(root, '#classify-model-status');
@@ -129,7 +129,5 @@ export async function start(root: HTMLElement): Promise<void> {
     camera.hidden = true;
   });
 
-  const wanted = new URLSearchParams(location.search).get('backend');
-  if (wanted && [...picker.options].some((o) => o.value === wanted)) picker.value = wanted;
   switchBackend(picker.value as BackendChoice);
 }

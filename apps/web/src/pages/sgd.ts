@@ -2,6 +2,7 @@
 // (100 points and 2 parameters: the main thread is plenty).
 import { cpuBackend, registerBackend, useBackend } from '@bears/backend';
 import { diagnoseLinearRun, fitFrameSvg, lossCurveSvg, makeLinearData } from '@bears/sgd';
+import { $ } from '../ui.js';
 import { Stepper } from './sgd-stepper.js';
 
 const PRESETS = {
@@ -10,12 +11,6 @@ const PRESETS = {
   low: { lr: 0.001, batch: 100 },
 } as const;
 const STEPS = 100;
-
-function $<T extends HTMLElement>(root: HTMLElement, sel: string): T {
-  const el = root.querySelector<T>(sel);
-  if (!el) throw new Error(`missing ${sel}`);
-  return el;
-}
 
 /** Slider position (log10) to a learning rate with two significant digits. */
 function lrFromSlider(v: number): number {

@@ -3,7 +3,7 @@
 import { linePlotSvg } from '@bears/sgd';
 import { ModelWorker } from '../worker/client.js';
 import type { BackendChoice, TrainItem, TrainProgress, TrainResult } from '../worker/protocol.js';
-import { $, describeBackend, imageBytes, setStatus, startWebcam } from '../ui.js';
+import { $, backendPicker, describeBackend, imageBytes, setStatus, startWebcam } from '../ui.js';
 import { zipFiles } from '../zip.js';
 
 /** The pretrained MobileNet body (scripts/make-demo-model.sh copies it to public/body; dev serves ../shared). */
@@ -17,7 +17,7 @@ interface ClassCard {
 }
 
 export async function start(root: HTMLElement): Promise<void> {
-  const picker = $<HTMLSelectElement>(root, '#train-backend');
+  const picker = backendPicker($<HTMLSelectElement>(root, '#train-backend'));
   const backendStatus = $(root, '#train-backend-status');
   const list = $(root, '#train-classes');
   const newName = $<HTMLInputElement>(root, '#train-new-class');
@@ -264,8 +264,6 @@ export async function start(root: HTMLElement): Promise<void> {
   });
   picker.addEventListener('change', () => switchBackend(picker.value as BackendChoice));
   for (const name of ['black', 'grizzly', 'teddy']) addClass(name);
-  const wanted = new URLSearchParams(location.search).get('backend');
-  if (wanted && [...picker.options].some((o) => o.value === wanted)) picker.value = wanted;
   switchBackend(picker.value as BackendChoice);
   root.dataset.ready = 'true';
 }
