@@ -6,6 +6,7 @@ import { lrFind } from './lr-find.js';
 import { predict } from './predict.js';
 import { sgd } from './sgd.js';
 import { interpret } from './interpret.js';
+import { clean } from './clean.js';
 
 /** In the lesson's order. */
-export const commands: Command[] = [download, verify, lrFind, train, predict, interpret, sgd];
+export const commands: Command[] = [download, verify, lrFind, train, predict, interpret, clean, sgd];
