@@ -19,6 +19,17 @@ export interface RunOptions {
 
 export const WORKER_CONFIG_ENV = 'BEARS_SERVE_WORKER_CONFIG';
 
+/** Node flags for the workers: the primary's, minus code to evaluate (a worker runs its own entry). */
+function workerExecArgv(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '-e' || a === '--eval' || a === '-p' || a === '--print') i++;
+    else if (!a.startsWith('--eval=') && !a.startsWith('--print=') && !a.startsWith('--input-type')) out.push(a);
+  }
+  return out;
+}
+
 /**
  * Serves the predictor: in this process for workers = 1, otherwise as a node:cluster primary whose
  * workers each load the model and share the port (the kernel spreads connections over them), so
@@ -31,7 +42,7 @@ export async function runServe(config: ServeConfig, options: RunOptions = {}): P
     return { port: s.port, host: s.host, workers: 1, close: s.close, closed: s.closed };
   }
   if (!cluster.isPrimary) throw new Error('runServe with workers > 1 must run in the primary process');
-  cluster.setupPrimary({ exec: fileURLToPath(new URL('./cluster-worker.js', import.meta.url)), args: [], silent: false });
+  cluster.setupPrimary({ exec: fileURLToPath(new URL('./cluster-worker.js', import.meta.url)), execArgv: workerExecArgv(process.execArgv), args: [], silent: false });
   const workers: Worker[] = [];
   const ready: Promise<number>[] = [];
   for (let i = 0; i < config.workers; i++) {

@@ -1,0 +1,116 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, inject, it } from 'vitest';
+import { parseServeArgs, ConfigError } from './node/config.js';
+import { startServer } from './node/server.js';
+import { bearBytes } from './test-support/fixtures.js';
+
+const NODE_ENTRY = fileURLToPath(new URL('../dist/node.js', import.meta.url));
+
+/** A chunked POST (no Content-Length) over a real socket. */
+function chunkedPost(port: number, chunks: number, size: number): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, path: '/predict', method: 'POST', headers: { 'content-type': 'image/jpeg', 'transfer-encoding': 'chunked' } }, (res) => {
+      let body = '';
+      res.on('data', (d) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode!, body }));
+    });
+    req.on('error', reject);
+    let i = 0;
+    const write = () => {
+      while (i < chunks) {
+        i++;
+        if (!req.write(Buffer.alloc(size, 0xff))) return void req.once('drain', write);
+      }
+      req.end();
+    };
+    write();
+  });
+}
+
+/** Runs `runServe` in a child process, as `bears serve` and apps/server do, and reads its port. */
+function serveChild(args: string[]): Promise<{ child: ChildProcess; port: number; output: () => string }> {
+  const code = `import { runServe, parseServeArgs } from ${JSON.stringify(NODE_ENTRY)};
+const s = await runServe(parseServeArgs(process.argv.slice(1)));
+console.error(JSON.stringify({ listening: s.port }));
+await s.closed;
+console.error('closed');`;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', code, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  return new Promise((resolve, reject) => {
+    let err = '';
+    child.stderr!.on('data', (d) => {
+      err += d;
+      const m = /\{"listening":(\d+)\}/.exec(err);
+      if (m) resolve({ child, port: Number(m[1]), output: () => out + err });
+    });
+    child.once('exit', (c) => reject(new Error(`server exited with ${c}: ${err}`)));
+  });
+}
+
+const exited = (child: ChildProcess) => new Promise<number | null>((r) => (child.exitCode !== null ? r(child.exitCode) : child.once('exit', (c) => r(c))));
+
+describe('config', () => {
+  it('flags win over the environment, which wins over defaults', () => {
+    const c = parseServeArgs(['--model', 'm', '--port', '9000', '--max-batch-size', '4'], { PORT: '1', BEARS_WORKERS: '2', BEARS_MAX_QUEUE: '5' });
+    expect(c).toMatchObject({ modelDir: 'm', port: 9000, workers: 2, maxBatchSize: 4, maxQueue: 5, host: '127.0.0.1', fold: true, logs: true });
+    expect(parseServeArgs(['dir'], {}).modelDir).toBe('dir');
+    expect(parseServeArgs([], { BEARS_MODEL: 'env-dir' }).port).toBe(8000);
+  });
+
+  it('clear errors for bad values', () => {
+    expect(() => parseServeArgs([], {})).toThrow(ConfigError);
+    expect(() => parseServeArgs(['m', '--workers', '0'], {})).toThrow(/--workers \(BEARS_WORKERS\) must be an integer >= 1, got '0'/);
+    expect(() => parseServeArgs(['m', '--port', 'abc'], {})).toThrow(/--port/);
+    expect(() => parseServeArgs(['m', '--bogus'], {})).toThrow(/bogus/);
+  });
+});
+
+describe('on Node (@hono/node-server)', () => {
+  it('serves predictions on 127.0.0.1, cuts a chunked upload over the limit, and closes gracefully', async () => {
+    const logs: unknown[] = [];
+    const s = await startServer({ modelDir: inject('modelDir'), port: 0, host: '127.0.0.1', workers: 1, maxBodyBytes: 100_000 }, { signals: [], log: (e) => logs.push(e) });
+    try {
+      const res = await fetch(`http://127.0.0.1:${s.port}/predict`, { method: 'POST', body: (await bearBytes('grizzly')) as BodyInit, headers: { 'content-type': 'image/jpeg' } });
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as { label: string }).label).toMatch(/black|grizzly|teddy/);
+      const big = await chunkedPost(s.port, 200, 4096);
+      expect(big.status).toBe(413);
+      expect(JSON.parse(big.body).error.message).toMatch(/over the limit of 100000 bytes/);
+      expect(logs.length).toBe(2);
+    } finally {
+      await s.close();
+    }
+    await expect(fetch(`http://127.0.0.1:${s.port}/health`)).rejects.toThrow();
+  });
+
+  it('SIGTERM: in-flight requests finish, then the process exits 0', async () => {
+    const { child, port, output } = await serveChild([inject('modelDir'), '--port', '0', '--max-batch-size', '1']);
+    const photo = await bearBytes('teddy');
+    const fd = new FormData();
+    for (let i = 0; i < 12; i++) fd.append('f', new File([photo as BlobPart], `t${i}.jpg`, { type: 'image/jpeg' }));
+    const inflight = fetch(`http://127.0.0.1:${port}/predict/batch`, { method: 'POST', body: fd });
+    await new Promise((r) => setTimeout(r, 150));
+    child.kill('SIGTERM');
+    const res = await inflight;
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { results: unknown[] }).results).toHaveLength(12);
+    expect(await exited(child)).toBe(0);
+    expect(output()).toMatch(/closed/);
+    expect(output()).toMatch(/"path":"\/predict\/batch","status":200/);
+  });
+
+  it('--workers 2: two processes, one model each, share the port and stop on SIGTERM', async () => {
+    const { child, port } = await serveChild([inject('modelDir'), '--port', '0', '--workers', '2', '--quiet']);
+    try {
+      const photo = await bearBytes('black');
+      const statuses = await Promise.all(Array.from({ length: 6 }, () => fetch(`http://127.0.0.1:${port}/predict`, { method: 'POST', body: photo as BodyInit }).then((r) => r.status)));
+      expect(statuses).toEqual([200, 200, 200, 200, 200, 200]);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited(child)).toBe(0);
+  });
+});
