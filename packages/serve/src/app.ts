@@ -27,6 +27,8 @@ export interface PredictorOptions extends BatcherOptions {
   log?: (entry: RequestLog) => void;
   /** Live tensor count for /metrics and /health (tf.memory().numTensors). */
   numTensors?: () => number;
+  /** Memory figures for /health (bytes), e.g. tensor bytes and the wasm heap in a Worker. */
+  memory?: () => Record<string, number>;
 }
 
 export interface RequestLog {
@@ -142,7 +144,7 @@ export function createPredictor(model: ExportedModel, options: PredictorOptions)
 
   app.get('/', (c) => c.html(indexPage(model.classes)));
 
-  app.get('/health', (c) => c.json({ status: 'ok', queueDepth: batcher.depth, inFlight, ...(options.numTensors ? { numTensors: options.numTensors() } : {}) }));
+  app.get('/health', (c) => c.json({ status: 'ok', queueDepth: batcher.depth, inFlight, ...(options.numTensors ? { numTensors: options.numTensors() } : {}), ...(options.memory ? { memory: options.memory() } : {}) }));
 
   app.get('/info', (c) =>
     c.json({

@@ -17,9 +17,9 @@ export async function bearPhotos(cls: string, n: number, skip = 12): Promise<str
   return files.slice(skip, skip + n).map((f) => path.join(BEARS_DIR, cls, f));
 }
 
-export async function bearBytes(cls: string, i = 0): Promise<Uint8Array> {
+export async function bearBytes(cls: string, i = 0, skip = 12): Promise<Uint8Array> {
   // A plain Uint8Array: Buffer.slice() would be a view, and tests that corrupt a copy would corrupt the original.
-  return new Uint8Array(await readFile((await bearPhotos(cls, i + 1))[i]!));
+  return new Uint8Array(await readFile((await bearPhotos(cls, i + 1, skip))[i]!));
 }
 
 /**
