@@ -21,9 +21,9 @@ describe('bears (top level)', () => {
   });
 
   it('commands that arrive with later packages are refused with the reason', async () => {
-    const r = await runCli(['serve', 'model']);
+    const r = await runCli(['clean', 'data']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('@bears/serve');
+    expect(r.stderr).toContain('@bears/interpret');
   });
 
   it('an unknown flag is a usage error', async () => {

@@ -8,7 +8,6 @@ import { commands } from './commands/index.js';
 const LATER: Record<string, string> = {
   interpret: 'comes with @bears/interpret (confusion matrix, top losses, suspicious images)',
   clean: 'comes with @bears/interpret (the cleaner web app)',
-  serve: 'comes with @bears/serve (HTTP predictions)',
 };
 
 export function mainHelp(): string {

@@ -17,8 +17,10 @@ export interface ServeConfig {
   timeoutMs?: number;
   /** Fold batch norm into the convolutions at load (default true). */
   fold?: boolean;
-  /** JSON request logs on stdout (default true for the server). */
+  /** JSON request logs (default true for the server). */
   logs?: boolean;
+  /** Where request logs go (default stdout; `bears serve` uses stderr, its stdout is for results). */
+  logStream?: 'stdout' | 'stderr';
 }
 
 export class ConfigError extends Error {
@@ -72,7 +74,7 @@ export function configFrom(values: Record<string, unknown>, positionals: string[
     port: 8000,
     host: (values.host as string | undefined) ?? env.HOST ?? '127.0.0.1',
     workers: 1,
-    backend: (values.backend as string | undefined) ?? env.BEARS_BACKEND ?? undefined,
+    backend: (values.backend as string | undefined) || env.BEARS_BACKEND || undefined,
     fold: !(values['no-fold'] ?? env.BEARS_NO_FOLD === '1'),
     logs: !(values.quiet ?? env.BEARS_QUIET === '1'),
   };

@@ -31,7 +31,7 @@ export interface StartOptions {
 export async function startServer(config: ServeConfig, options: StartOptions = {}): Promise<RunningServer> {
   const backend = await useBackend(config.backend ?? 'wasm', { env: null });
   const model = await loadModelFolder(config.modelDir, { foldBatchNorm: config.fold ?? true });
-  const log = options.log ?? (config.logs ? (e: RequestLog) => process.stdout.write(`${JSON.stringify(e)}\n`) : undefined);
+  const log = options.log ?? (config.logs ? (e: RequestLog) => process[config.logStream ?? 'stdout'].write(`${JSON.stringify(e)}\n`) : undefined);
   const app = createPredictor(model, {
     backend,
     maxBodyBytes: config.maxBodyBytes,
