@@ -1,12 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, inject, it } from 'vitest';
 import { parseServeArgs, ConfigError } from './node/config.js';
 import { startServer } from './node/server.js';
 import { bearBytes } from './test-support/fixtures.js';
-
-const NODE_ENTRY = fileURLToPath(new URL('../dist/node.js', import.meta.url));
+import { exited, spawnServer as serveChild } from './test-support/spawn-server.js';
 
 /** A chunked POST (no Content-Length) over a real socket. */
 function chunkedPost(port: number, chunks: number, size: number): Promise<{ status: number; body: string }> {
@@ -28,29 +25,6 @@ function chunkedPost(port: number, chunks: number, size: number): Promise<{ stat
     write();
   });
 }
-
-/** Runs `runServe` in a child process, as `bears serve` and apps/server do, and reads its port. */
-function serveChild(args: string[]): Promise<{ child: ChildProcess; port: number; output: () => string }> {
-  const code = `import { runServe, parseServeArgs } from ${JSON.stringify(NODE_ENTRY)};
-const s = await runServe(parseServeArgs(process.argv.slice(1)));
-console.error(JSON.stringify({ listening: s.port }));
-await s.closed;
-console.error('closed');`;
-  const child = spawn(process.execPath, ['--input-type=module', '-e', code, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  return new Promise((resolve, reject) => {
-    let err = '';
-    child.stderr!.on('data', (d) => {
-      err += d;
-      const m = /\{"listening":(\d+)\}/.exec(err);
-      if (m) resolve({ child, port: Number(m[1]), output: () => out + err });
-    });
-    child.once('exit', (c) => reject(new Error(`server exited with ${c}: ${err}`)));
-  });
-}
-
-const exited = (child: ChildProcess) => new Promise<number | null>((r) => (child.exitCode !== null ? r(child.exitCode) : child.once('exit', (c) => r(c))));
 
 describe('config', () => {
   it('flags win over the environment, which wins over defaults', () => {

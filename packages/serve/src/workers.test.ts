@@ -99,7 +99,7 @@ describe('@bears/serve/workers in workerd', () => {
     const r2 = new Miniflare({ modules: bundle.modules, compatibilityDate: '2025-04-01', host: '127.0.0.1', port: 0, r2Buckets: ['MODEL_BUCKET'] });
     try {
       const u = await r2.ready;
-      const bucket = await r2.getR2Bucket('MODEL_BUCKET');
+      const bucket = (await r2.getR2Bucket('MODEL_BUCKET')) as unknown as { put(key: string, value: Uint8Array): Promise<unknown> };
       const missing = await fetch(new URL('/health', u));
       expect(missing.status).toBe(503);
       expect(((await missing.json()) as any).error.message).toMatch(/R2 object model\/metadata.json not found/);

@@ -43,6 +43,7 @@ export async function startServer(config: ServeConfig, options: StartOptions = {
     timeoutMs: config.timeoutMs,
     log,
     numTensors: () => tf.memory().numTensors,
+    memory: () => ({ rssBytes: process.memoryUsage().rss, tensorBytes: tf.memory().numBytes }),
   });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s as Server));
