@@ -65,11 +65,13 @@ export function createPredictor(model: ExportedModel, options: PredictorOptions)
   const pre: PreprocessOptions = { size: model.inputSize, resize: model.metadata.resize ?? 'crop', normalize: model.metadata.normalize };
   const codec = options.backend.codec;
   let inFlight = 0;
+  let preparing = 0;
   let draining = false;
   let metrics: Metrics;
   const batcher = new MicroBatcher((b, n) => model.predictPrepared(b, n), model.inputSize * model.inputSize * 3, {
     ...options,
     onBatch: (n) => (metrics.batch(n), options.onBatch?.(n)),
+    arriving: () => preparing,
   });
   metrics = new Metrics({ queueDepth: () => batcher.depth, inFlight: () => inFlight, numTensors: options.numTensors });
 
@@ -133,7 +135,13 @@ export function createPredictor(model: ExportedModel, options: PredictorOptions)
   }
 
   async function predictOne(bytes: Parameters<typeof prepareUpload>[0], signal: AbortSignal): Promise<Prediction> {
-    const input = await prepareUpload(bytes, codec, pre, maxPixels);
+    let input: Float32Array;
+    preparing++;
+    try {
+      input = await prepareUpload(bytes, codec, pre, maxPixels);
+    } finally {
+      preparing--;
+    }
     try {
       return await batcher.submit(input, signal);
     } catch (err) {

@@ -67,3 +67,18 @@ describe('MicroBatcher', () => {
     await expect(b.submit(new Float32Array(3))).rejects.toThrow(/expected 2/);
   });
 });
+
+describe('MicroBatcher wait', () => {
+  it('waits maxWaitMs for mates only while more requests are arriving', async () => {
+    let arriving = 0;
+    const b = new MicroBatcher(fakeRun([], 0), 2, { maxBatchSize: 8, maxWaitMs: 200, arriving: () => arriving });
+    let t = performance.now();
+    await b.submit(Float32Array.of(1, 0));
+    expect(performance.now() - t).toBeLessThan(100);
+    await b.idle();
+    arriving = 1;
+    t = performance.now();
+    await b.submit(Float32Array.of(1, 0));
+    expect(performance.now() - t).toBeGreaterThanOrEqual(150);
+  });
+});

@@ -9,6 +9,11 @@ export interface BatcherOptions {
   maxQueue?: number;
   /** Called with the size of every forward pass (metrics). */
   onBatch?: (size: number) => void;
+  /**
+   * How many requests are on their way to submit() (still reading or decoding). When it says none,
+   * an idle batcher runs at once instead of waiting maxWaitMs for mates that are not coming.
+   */
+  arriving?: () => number;
 }
 
 /** Thrown by submit() when the queue is full: the server answers 503 with Retry-After. */
@@ -79,7 +84,8 @@ export class MicroBatcher {
 
   private schedule(): void {
     if (this.running > 0 || this.pending.length === 0) return;
-    if (this.pending.length >= this.maxBatchSize || this.maxWaitMs === 0) {
+    const arriving = this.options.arriving?.() ?? 1;
+    if (this.pending.length >= this.maxBatchSize || this.maxWaitMs === 0 || arriving === 0) {
       this.flushSoon();
     } else {
       this.timer ??= setTimeout(() => this.flush(), this.maxWaitMs);

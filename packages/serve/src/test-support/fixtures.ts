@@ -24,11 +24,11 @@ export async function bearBytes(cls: string, i = 0, skip = 12): Promise<Uint8Arr
 
 /**
  * A real `bears train`-style export: MobileNet body (../shared/models) with its head trained frozen
- * on 12 thumbnails per class at 96 px, written by @bears/learner's exportLearner. Cached in the OS
+ * on 12 thumbnails per class (at 96 px for tests, 224 for the bench), written by @bears/learner's exportLearner. Cached in the OS
  * temp folder across runs (metadata.json is written last, so its presence means complete).
  */
-export async function trainTestModel(): Promise<string> {
-  const dir = path.join(tmpdir(), `bears-serve-test-model-v1-${TEST_SIZE}`);
+export async function trainTestModel(size = TEST_SIZE): Promise<string> {
+  const dir = path.join(tmpdir(), `bears-serve-test-model-v1-${size}`);
   if (existsSync(path.join(dir, 'metadata.json'))) return dir;
   await rm(dir, { recursive: true, force: true });
   await import('@bears/backend-wasm');
@@ -43,7 +43,7 @@ export async function trainTestModel(): Promise<string> {
     const files = (await readdir(path.join(BEARS_DIR, cls))).filter((f) => f.startsWith('am_')).sort().slice(0, 12);
     for (const f of files) await symlink(path.join(BEARS_DIR, cls, f), path.join(root, cls, f));
   }
-  const ds = await ImageDataset.fromFolder(root, { validPct: 0.25, seed: 42, size: TEST_SIZE });
+  const ds = await ImageDataset.fromFolder(root, { validPct: 0.25, seed: 42, size });
   const learn = await cnnLearner(ds, { pretrained: MOBILENET_DIR, batchSize: 8, cacheViews: 1, modelDir: path.join(root, 'ckpt'), log: () => {} });
   await learn.fitOneCycle(3, 3e-3);
   const tmp = `${dir}.tmp-${process.pid}`;
