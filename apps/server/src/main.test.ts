@@ -84,3 +84,16 @@ describe('apps/server', () => {
     expect(stdout).toMatch(/"event":"stopped"/);
   });
 });
+
+describe('npm run quantize', () => {
+  it('writes a float16 copy of the model at half the weight bytes', async () => {
+    const out = path.join(tmpdir(), `bears-server-f16-${process.pid}`);
+    const c = spawn(process.execPath, [fileURLToPath(new URL('../dist/quantize.js', import.meta.url)), '--model', await testModel(), '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let o = '';
+    c.stdout!.on('data', (d) => (o += d));
+    expect(await new Promise((r) => c.once('exit', r))).toBe(0);
+    const r = JSON.parse(o);
+    expect(r.bytesAfter * 2).toBe(r.bytesBefore);
+    expect(existsSync(path.join(out, 'metadata.json'))).toBe(true);
+  });
+});

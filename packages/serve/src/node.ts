@@ -6,3 +6,4 @@ export { runServe } from './node/run.js';
 export type { RunOptions, Serving } from './node/run.js';
 export { ConfigError, configFrom, parseServeArgs, serveHelp, serveOptionSpec } from './node/config.js';
 export type { ServeConfig } from './node/config.js';
+export { writeFloat16Export, toFloat16Bits } from './node/quantize.js';

@@ -8,6 +8,10 @@ import { readFile } from 'node:fs/promises';
 import { loadavg, cpus } from 'node:os';
 import { decodeForModel, type ExportedModel } from '../core-adapter.js';
 import { loadModelFolder } from '../node/load.js';
+import { writeFloat16Export } from '../node/quantize.js';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { bearPhotos, trainTestModel } from '../test-support/fixtures.js';
 import { spawnServer } from '../test-support/spawn-server.js';
 
@@ -75,8 +79,28 @@ async function main() {
     f8.push(...(await timeIt(2, () => fwd(folded, 8), 1)));
     p8.push(...(await timeIt(2, () => fwd(plain, 8), 1)));
   }
-  folded.dispose();
   plain.dispose();
+
+  // float16 weights (for Workers' static assets): accuracy on held-out photos against float32.
+  const f16dir = path.join(await mkdtemp(path.join(tmpdir(), 'bears-bench-f16-')), 'model');
+  const sizes = await writeFloat16Export(modelDir, f16dir);
+  const half = await loadModelFolder(f16dir);
+  const classes = folded.classes;
+  let right32 = 0, right16 = 0, agree = 0, maxDiff = 0, n = 0;
+  for (const cls of classes) {
+    for (const file of await bearPhotos(cls, 10).catch(() => [])) {
+      const x = await decodeForModel(backend.codec, new Uint8Array(await readFile(file)), pre);
+      const [a] = await folded.predictPrepared(x, 1);
+      const [b] = await half.predictPrepared(x, 1);
+      n++;
+      if (a!.label === cls) right32++;
+      if (b!.label === cls) right16++;
+      if (a!.label === b!.label) agree++;
+      a!.probabilities.forEach((p, k) => (maxDiff = Math.max(maxDiff, Math.abs(p - b!.probabilities[k]!))));
+    }
+  }
+  folded.dispose();
+  half.dispose();
 
   // HTTP: one request at a time against a server process, same photo.
   const http = await withServer([modelDir], async (port) =>
@@ -116,6 +140,12 @@ async function main() {
     microbatch_p99_ratio: round(batched.p99 / noBatch.p99, 3),
     workers2_img_per_s: round(w2.rps),
     workers_throughput_ratio: round(w2.rps / batched.rps, 3),
+    float16_size_ratio: round(sizes.bytesAfter / sizes.bytesBefore, 3),
+    float16_eval_images: n,
+    float32_accuracy: round(right32 / n, 4),
+    float16_accuracy: round(right16 / n, 4),
+    float16_agreement_ratio: round(agree / n, 4),
+    float16_max_prob_diff: round(maxDiff, 5),
     lesson_s_per_image: LESSON_S_PER_IMAGE,
     s_per_image: round(1 / batched.rps, 4),
     lesson_speedup_ratio: round(LESSON_S_PER_IMAGE * batched.rps, 2),
@@ -129,6 +159,7 @@ async function main() {
     ['16 clients, no micro-batching', `${r.nobatch_img_per_s} img/s, p99 ${r.nobatch_p99_ms} ms`, ''],
     ['16 clients, micro-batching (max 8)', `${r.img_per_s} img/s, p50 ${r.p50_ms} ms, p99 ${r.p99_ms} ms`, `microbatch_throughput_ratio ${r.microbatch_throughput_ratio} (target >= 1.1), p99 x${r.microbatch_p99_ratio} (<= 1.5)`],
     ['16 clients, 2 workers', `${r.workers2_img_per_s} img/s`, `workers_throughput_ratio ${r.workers_throughput_ratio} (target >= 1.8 on 2 idle cores)`],
+    ['float16 weights: size, accuracy f32 -> f16', `${r.float16_size_ratio}x, ${r.float32_accuracy} -> ${r.float16_accuracy} on ${r.float16_eval_images} photos`, `agreement ${r.float16_agreement_ratio}, max |dp| ${r.float16_max_prob_diff}`],
     ['vs the lesson (0.2 s per image on a CPU)', `${r.s_per_image} s per image`, `${r.lesson_speedup_ratio}x the lesson's rate`],
   ];
   const w = Math.max(...rows.map((x) => x[0].length));
