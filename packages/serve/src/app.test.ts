@@ -173,6 +173,31 @@ describe('errors are JSON with a message', () => {
   });
 });
 
+describe('micro-batching through the app', () => {
+  it('concurrent requests share a forward pass, and a photo that fails the pass never fails its mates', async () => {
+    const sizes: number[] = [];
+    // A model that throws on any batch holding the teddy photo's row (a stand-in for a bad input).
+    const { decodeForModel } = await import('./core-adapter.js');
+    const teddyRow = await decodeForModel(backend.codec, teddy, { size: model.inputSize, resize: model.metadata.resize ?? 'crop', normalize: model.metadata.normalize });
+    const len = teddyRow.length;
+    const fragile = {
+      ...model, classes: model.classes, inputSize: model.inputSize, metadata: model.metadata,
+      predictPrepared: async (b: Float32Array, n: number) => {
+        for (let i = 0; i < n; i++) if (b.subarray(i * len, i * len + 64).every((v, k) => v === teddyRow[k])) throw new Error('poisoned row');
+        return model.predictPrepared(b, n);
+      },
+    } as ExportedModel;
+    const a = predictor({ maxWaitMs: 50, onBatch: (n) => sizes.push(n) }, fragile);
+    const [g, t, b] = await Promise.all([grizzly, teddy, black].map((bytes) => post(a, '/predict', bytes as BodyInit)));
+    expect(sizes[0]).toBe(3); // one pass for all three, then one retry each
+    expect(sizes.slice(1)).toEqual([1, 1, 1]);
+    expect(g!.status).toBe(200);
+    expect(b!.status).toBe(200);
+    expect(t!.status).toBe(500);
+    expect(((await t!.json()) as any).error.message).toMatch(/poisoned row/);
+  });
+});
+
 describe('lifecycle', () => {
   it('drain(): in-flight requests finish, new ones get 503, then it resolves', async () => {
     let release!: () => void;
