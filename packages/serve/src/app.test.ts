@@ -3,7 +3,7 @@ import '@bears/backend-wasm';
 import { useBackend, type ActiveBackend } from '@bears/backend';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createPredictor, type PredictorApp, type PredictorOptions } from './app.js';
-import type { ExportedModel } from './core-adapter.js';
+import type { ExportedModel } from '@bears/learner';
 import { loadModelFolder } from './node/load.js';
 import { bearBytes, TEST_SIZE } from './test-support/fixtures.js';
 import { chunkedBody, form, pngHeader } from './test-support/images.js';
@@ -177,7 +177,7 @@ describe('micro-batching through the app', () => {
   it('concurrent requests share a forward pass, and a photo that fails the pass never fails its mates', async () => {
     const sizes: number[] = [];
     // A model that throws on any batch holding the teddy photo's row (a stand-in for a bad input).
-    const { decodeForModel } = await import('./core-adapter.js');
+    const { decodeForModel } = await import('@bears/data');
     const teddyRow = await decodeForModel(backend.codec, teddy, { size: model.inputSize, resize: model.metadata.resize ?? 'crop', normalize: model.metadata.normalize });
     const len = teddyRow.length;
     const fragile = {

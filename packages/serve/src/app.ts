@@ -2,7 +2,9 @@ import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { ImageCodec } from '@bears/backend';
 import { MicroBatcher, QueueFullError, type BatcherOptions } from './batcher.js';
-import type { ExportedModel, Prediction, PreprocessOptions } from './core-adapter.js';
+import type { PreprocessOptions } from '@bears/data';
+import type { ExportedModel, Prediction } from '@bears/learner';
+import { ServedModel } from './served-model.js';
 import { errorResponse, HttpError } from './errors.js';
 import { prepareUpload, readUploads } from './images.js';
 import { Metrics } from './metrics.js';
@@ -166,9 +168,8 @@ export function createPredictor(model: ExportedModel, options: PredictorOptions)
         createdAt: model.metadata.createdAt,
         formatVersion: model.metadata.formatVersion,
         libraryVersion: model.metadata.libraryVersion,
-        checksum: `sha256:${model.checksum}`,
+        ...(model instanceof ServedModel ? { checksum: `sha256:${model.checksum}`, batchNormFolded: model.folded } : {}),
         validation: model.metadata.validation,
-        batchNormFolded: model.folded,
       },
       backend: { name: options.backend.name, codec: codec.name, ...options.backend.capabilities },
       limits: { maxBodyBytes, maxPixels, maxBatchImages, timeoutMs },

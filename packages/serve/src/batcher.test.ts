@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MicroBatcher, QueueFullError } from './batcher.js';
-import type { Prediction } from './core-adapter.js';
+import type { Prediction } from '@bears/learner';
 
 /** A fake model: the prediction of row i is its first value; a NaN row makes the whole pass throw. */
 function fakeRun(sizes: number[], delayMs = 5) {

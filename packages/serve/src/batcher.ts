@@ -1,4 +1,4 @@
-import type { Prediction } from './core-adapter.js';
+import type { Prediction } from '@bears/learner';
 
 export interface BatcherOptions {
   /** Most images in one forward pass (default 8; 1 turns batching off). */

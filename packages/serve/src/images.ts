@@ -1,5 +1,5 @@
 import type { ImageCodec } from '@bears/backend';
-import { decodeForModel, type PreprocessOptions } from './core-adapter.js';
+import { decodeForModel, type PreprocessOptions } from '@bears/data';
 import { HttpError } from './errors.js';
 import { readImageHeader } from './image-header.js';
 

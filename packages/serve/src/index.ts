@@ -8,5 +8,5 @@ export { readImageHeader } from './image-header.js';
 export type { ImageHeader } from './image-header.js';
 export { Metrics } from './metrics.js';
 export { foldBatchNorm } from './fold-batch-norm.js';
-export { loadExport, decodeForModel, preprocess, ImageLoadError, ModelLoadError } from './core-adapter.js';
-export type { ExportedModel, ExportMetadata, LoadExportOptions, Prediction } from './core-adapter.js';
+export { loadServedModel, ServedModel } from './served-model.js';
+export type { ServeLoadOptions } from './served-model.js';

@@ -4,7 +4,7 @@ import { mkdtemp, readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { decodeForModel } from '../core-adapter.js';
+import { decodeForModel } from '@bears/data';
 import { bearBytes } from '../test-support/fixtures.js';
 import { loadModelFolder } from './load.js';
 import { toFloat16Bits, writeFloat16Export } from './quantize.js';

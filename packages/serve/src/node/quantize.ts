@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ModelLoadError } from '../core-adapter.js';
+import { ModelFileError } from '@bears/learner';
 
 interface WeightEntry {
   name: string;
@@ -60,7 +60,7 @@ export async function writeFloat16Export(srcDir: string, outDir: string): Promis
   let off = 0;
   for (const w of entries) {
     const n = w.shape.reduce((a, b) => a * b, 1);
-    if (w.quantization) throw new ModelLoadError(`${w.name} is already quantized (${w.quantization.dtype})`);
+    if (w.quantization) throw new ModelFileError(path.join(srcDir, 'model.json'), `has ${w.name} already quantized (${w.quantization.dtype})`);
     const bytes = (w.dtype === 'float32' || w.dtype === 'int32' ? 4 : w.dtype === 'bool' ? 1 : 4) * n;
     const src = all.subarray(off, off + bytes);
     off += bytes;
@@ -74,7 +74,7 @@ export async function writeFloat16Export(srcDir: string, outDir: string): Promis
     out.push(new Uint8Array(f16.buffer));
     w.quantization = { dtype: 'float16', original_dtype: 'float32' };
   }
-  if (off !== all.length) throw new ModelLoadError(`model.json describes ${off} bytes of weights but the shards hold ${all.length}`);
+  if (off !== all.length) throw new ModelFileError(path.join(srcDir, 'model.json'), `describes ${off} bytes of weights but the shards hold ${all.length}`);
   const weights = Buffer.concat(out);
   const modelJson = new TextEncoder().encode(JSON.stringify({ ...mj, weightsManifest: [{ paths: ['weights.bin'], weights: entries }] }));
   const files = { 'model.json': sha256(modelJson), 'weights.bin': sha256(weights) };

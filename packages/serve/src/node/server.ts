@@ -5,7 +5,7 @@ import { serve } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { createPredictor, type PredictorApp, type RequestLog } from '../app.js';
-import type { ExportedModel } from '../core-adapter.js';
+import type { ServedModel } from '../served-model.js';
 import type { ServeConfig } from './config.js';
 import { loadModelFolder } from './load.js';
 
@@ -13,7 +13,7 @@ export interface RunningServer {
   port: number;
   host: string;
   app: PredictorApp;
-  model: ExportedModel;
+  model: ServedModel;
   /** Graceful stop: refuse new requests, finish in-flight ones, close sockets, free the model. */
   close(): Promise<void>;
   /** Resolves once close() has finished (from a call or a signal). */
@@ -30,7 +30,7 @@ export interface StartOptions {
 /** Loads the model once and serves the predictor on @hono/node-server in this process. */
 export async function startServer(config: ServeConfig, options: StartOptions = {}): Promise<RunningServer> {
   const backend = await useBackend(config.backend ?? 'wasm', { env: null });
-  const model = await loadModelFolder(config.modelDir, { foldBatchNorm: config.fold ?? true });
+  const model = await loadModelFolder(config.modelDir, { backend, foldBatchNorm: config.fold ?? true });
   const log = options.log ?? (config.logs ? (e: RequestLog) => process[config.logStream ?? 'stdout'].write(`${JSON.stringify(e)}\n`) : undefined);
   const app = createPredictor(model, {
     backend,

@@ -33,8 +33,8 @@ export async function trainTestModel(size = TEST_SIZE): Promise<string> {
   await rm(dir, { recursive: true, force: true });
   await import('@bears/backend-wasm');
   const { useBackend } = await import('@bears/backend');
-  const { ImageDataset } = await import('@bears/data');
-  const { cnnLearner } = await import('@bears/learner');
+  const { ImageDataset } = await import('@bears/data/node');
+  const { cnnLearner, exportLearner } = await import('@bears/learner/node');
   await useBackend('wasm', { env: null });
   const root = path.join(tmpdir(), `bears-serve-train-${process.pid}`);
   await rm(root, { recursive: true, force: true });
@@ -47,7 +47,7 @@ export async function trainTestModel(size = TEST_SIZE): Promise<string> {
   const learn = await cnnLearner(ds, { pretrained: MOBILENET_DIR, batchSize: 8, cacheViews: 1, modelDir: path.join(root, 'ckpt'), log: () => {} });
   await learn.fitOneCycle(3, 3e-3);
   const tmp = `${dir}.tmp-${process.pid}`;
-  await learn.export(tmp);
+  await exportLearner(learn, tmp);
   learn.dispose();
   await rm(dir, { recursive: true, force: true });
   const { rename } = await import('node:fs/promises');

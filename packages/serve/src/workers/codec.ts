@@ -45,8 +45,16 @@ export function wasmDecoderCodec(modules: WasmDecoderModules): ImageCodec {
       }
       if (!img || !img.width || !img.height || img.data.length < img.width * img.height * 4) throw new ImageDecodeError(`${kind} data is corrupt or truncated`);
       const size = options.size === undefined ? undefined : typeof options.size === 'number' ? [options.size, options.size] : options.size;
-      const [h, w] = size ?? [img.height, img.width];
-      return resizeRgb(img.data, img.width, img.height, 4, h!, w!, options.fit ?? 'cover');
+      let [h, w] = size ?? [img.height, img.width];
+      let fit = options.fit ?? 'cover';
+      if (fit === 'outside' || fit === 'inside') {
+        // Keep the aspect ratio: the output covers (outside) or fits in (inside) the box.
+        let scale = fit === 'outside' ? Math.max(w! / img.width, h! / img.height) : Math.min(w! / img.width, h! / img.height);
+        if (options.withoutEnlargement) scale = Math.min(scale, 1);
+        [h, w] = [Math.max(1, Math.round(img.height * scale)), Math.max(1, Math.round(img.width * scale))];
+        fit = 'fill';
+      }
+      return resizeRgb(img.data, img.width, img.height, 4, h!, w!, fit);
     },
     async decode(bytes: Uint8Array, options?: DecodeOptions): Promise<tf.Tensor3D> {
       return rgbToTensor(await this.decodeRgb(bytes, options));

@@ -6,7 +6,7 @@ import tfSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wa
 import jpegWasm from '@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm';
 import pngWasm from '@jsquash/png/codec/pkg/squoosh_png_bg.wasm';
 import { createPredictor, type PredictorApp, type PredictorOptions } from '../app.js';
-import { loadExport, type ExportedModel } from '../core-adapter.js';
+import { loadServedModel } from '../served-model.js';
 import { errorResponse } from '../errors.js';
 import { wasmDecoderCodec } from './codec.js';
 import { useWorkersWasmBackend } from './wasm-backend.js';
@@ -70,7 +70,7 @@ const int = (v: string | undefined) => (v === undefined || v === '' ? undefined 
 async function build(env: WorkerEnv, origin: string): Promise<PredictorApp> {
   const codec = wasmDecoderCodec({ jpeg: jpegWasm, png: pngWasm });
   const backend = await useWorkersWasmBackend({ 'tfjs-backend-wasm-simd.wasm': tfSimd }, codec);
-  const model: ExportedModel = await loadExport({ files: await modelFiles(env, origin) }, { foldBatchNorm: env.FOLD_BATCH_NORM !== '0' });
+  const model = await loadServedModel({ files: await modelFiles(env, origin) }, { backend, foldBatchNorm: env.FOLD_BATCH_NORM !== '0' });
   const options: PredictorOptions = {
     backend,
     maxBodyBytes: int(env.MAX_BODY_BYTES),
