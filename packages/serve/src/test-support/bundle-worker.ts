@@ -15,7 +15,7 @@ export interface WorkerBundle {
 
 /**
  * Bundles dist/workers/worker.js as wrangler does (esbuild, browser conditions, .wasm imports kept
- * as modules next to the script, sharp aliased away), for a real workerd via Miniflare.
+ * as modules next to the script), for a real workerd via Miniflare.
  */
 export async function bundleWorker(): Promise<WorkerBundle> {
   const wasm = new Map<string, string>();
@@ -28,7 +28,6 @@ export async function bundleWorker(): Promise<WorkerBundle> {
         wasm.set(name, file);
         return { path: `./${name}`, external: true };
       });
-      b.onResolve({ filter: /^sharp$/ }, () => ({ path: path.join(PACKAGE_DIR, 'dist/workers/no-sharp.js') }));
     },
   };
   const out = await build({
