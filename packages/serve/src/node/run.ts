@@ -1,21 +1,13 @@
 import cluster, { type Worker } from 'node:cluster';
 import { fileURLToPath } from 'node:url';
-import type { RequestLog } from '../app.js';
 import type { ServeConfig } from './config.js';
+import type { RunningServer, StartOptions } from './server.js';
 
-export interface Serving {
-  port: number;
-  host: string;
-  workers: number;
-  /** Graceful stop of every process; also run on SIGTERM/SIGINT. */
-  close(): Promise<void>;
-  closed: Promise<void>;
-}
+/** One server or a cluster of them: close() stops every process gracefully (also on SIGTERM/SIGINT). */
+export type Serving = Pick<RunningServer, 'port' | 'host' | 'close' | 'closed'> & { workers: number };
 
-export interface RunOptions {
-  log?: (entry: RequestLog) => void;
-  signals?: NodeJS.Signals[];
-}
+/** As for startServer; with workers > 1 the log function is not used (each worker logs to its stream). */
+export type RunOptions = StartOptions;
 
 export const WORKER_CONFIG_ENV = 'BEARS_SERVE_WORKER_CONFIG';
 
