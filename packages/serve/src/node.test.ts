@@ -76,12 +76,21 @@ describe('on Node (@hono/node-server)', () => {
     expect(output()).toMatch(/"path":"\/predict\/batch","status":200/);
   });
 
-  it('--workers 2: two processes, one model each, share the port and stop on SIGTERM', async () => {
-    const { child, port } = await serveChild([inject('modelDir'), '--port', '0', '--workers', '2', '--quiet']);
+  it('--workers 2: two processes, one model each, share the port, replace a dead worker, stop on SIGTERM', async () => {
+    const { child, port, output } = await serveChild([inject('modelDir'), '--port', '0', '--workers', '2', '--quiet']);
     try {
       const photo = await bearBytes('black');
       const statuses = await Promise.all(Array.from({ length: 6 }, () => fetch(`http://127.0.0.1:${port}/predict`, { method: 'POST', body: photo as BodyInit }).then((r) => r.status)));
       expect(statuses).toEqual([200, 200, 200, 200, 200, 200]);
+      // A worker that dies is replaced: kill one and the port keeps answering.
+      const workerPids = (await import('node:child_process')).execFileSync('pgrep', ['-P', String(child.pid)]).toString().trim().split('\n').map(Number);
+      expect(workerPids.length).toBe(2);
+      process.kill(workerPids[0]!, 'SIGKILL');
+      await new Promise((r) => setTimeout(r, 300));
+      for (let i = 0; i < 4; i++) expect((await fetch(`http://127.0.0.1:${port}/predict`, { method: 'POST', body: photo as BodyInit })).status).toBe(200);
+      const deadline = Date.now() + 60_000;
+      while (!/"event":"worker-exit"/.test(output()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      expect(output()).toMatch(/"event":"worker-exit".*"restarting":true/);
     } finally {
       child.kill('SIGTERM');
     }

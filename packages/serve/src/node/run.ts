@@ -35,39 +35,52 @@ export async function runServe(config: ServeConfig, options: RunOptions = {}): P
   }
   if (!cluster.isPrimary) throw new Error('runServe with workers > 1 must run in the primary process');
   cluster.setupPrimary({ exec: fileURLToPath(new URL('./cluster-worker.js', import.meta.url)), execArgv: workerExecArgv(process.execArgv), args: [], silent: false });
-  const workers: Worker[] = [];
-  const ready: Promise<number>[] = [];
-  for (let i = 0; i < config.workers; i++) {
-    const w = cluster.fork({ [WORKER_CONFIG_ENV]: JSON.stringify({ ...config, workers: 1 }) });
-    workers.push(w);
-    ready.push(
-      new Promise<number>((resolve, reject) => {
-        w.on('message', (m: { ready?: number; error?: string }) => {
-          if (m.ready !== undefined) resolve(m.ready);
-          if (m.error) reject(new Error(`worker ${i + 1}: ${m.error}`));
-        });
-        w.once('exit', (code) => reject(new Error(`worker ${i + 1} exited with code ${code} before it was ready`)));
-      }),
-    );
-  }
+  const env = { [WORKER_CONFIG_ENV]: JSON.stringify({ ...config, workers: 1 }) };
+  const live = new Set<Worker>();
+  let closing: Promise<void> | undefined;
+  let allExited!: () => void;
+  const closed = new Promise<void>((r) => (allExited = r));
+
+  /** Forks one worker; resolves with its port once its model is loaded and it listens. */
+  const fork = (n: number) =>
+    new Promise<number>((resolve, reject) => {
+      const w = cluster.fork(env);
+      live.add(w);
+      let ready = false;
+      w.on('message', (m: { ready?: number; error?: string }) => {
+        if (m.ready !== undefined) (ready = true), resolve(m.ready);
+        if (m.error) reject(new Error(`worker ${n}: ${m.error}`));
+      });
+      w.once('exit', (code, signal) => {
+        live.delete(w);
+        if (!ready) reject(new Error(`worker ${n} exited with code ${code} before it was ready`));
+        else if (!closing) {
+          // A worker that dies while serving is replaced, so capacity comes back.
+          process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), event: 'worker-exit', code, signal, restarting: true })}\n`);
+          fork(n).catch((err: Error) => process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), event: 'worker-restart-failed', error: err.message })}\n`));
+        }
+        if (closing && live.size === 0) allExited();
+      });
+    });
+
   let port: number;
   try {
     // Port 0 in cluster workers is one shared random port.
-    [port] = (await Promise.all(ready)) as [number];
+    [port] = (await Promise.all(Array.from({ length: config.workers }, (_, i) => fork(i + 1)))) as [number];
   } catch (err) {
-    for (const w of workers) w.kill('SIGKILL');
+    closing = Promise.resolve();
+    for (const w of live) w.kill('SIGKILL');
     throw err;
   }
-  const exits = workers.map((w) => (w.isDead() ? Promise.resolve() : new Promise<void>((r) => w.once('exit', () => r()))));
   const signals = options.signals ?? ['SIGTERM', 'SIGINT'];
   const onSignal = () => void close();
-  let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
       for (const s of signals) process.off(s, onSignal);
-      for (const w of workers) if (!w.isDead()) w.process.kill('SIGTERM');
-      await Promise.all(exits);
+      if (live.size === 0) allExited();
+      for (const w of live) if (!w.isDead()) w.process.kill('SIGTERM');
+      await closed;
     })());
   for (const s of signals) process.on(s, onSignal);
-  return { port, host: config.host, workers: workers.length, close, closed: Promise.all(exits).then(() => undefined) };
+  return { port, host: config.host, workers: config.workers, close, closed };
 }
