@@ -10,7 +10,9 @@ import { BIN, runCli, SHARED } from '../test-support/run-cli.js';
 async function testModel(): Promise<string> {
   const dir = path.join(tmpdir(), 'bears-serve-test-model-v1-96');
   if (existsSync(path.join(dir, 'metadata.json'))) return dir;
-  const { trainTestModel } = await import('../../../../packages/serve/src/test-support/fixtures.js');
+  // A non-literal specifier: the helper lives in another package, outside this one's tsconfig.
+  const fixtures = '../../../../packages/serve/src/test-support/fixtures.js';
+  const { trainTestModel } = (await import(fixtures)) as { trainTestModel(): Promise<string> };
   return trainTestModel();
 }
 
