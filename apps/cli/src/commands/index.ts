@@ -5,7 +5,8 @@ import { train } from './train.js';
 import { lrFind } from './lr-find.js';
 import { predict } from './predict.js';
 import { sgd } from './sgd.js';
+import { interpret } from './interpret.js';
 import { serve } from './serve.js';
 
 /** In the lesson's order. */
-export const commands: Command[] = [download, verify, lrFind, train, predict, serve, sgd];
+export const commands: Command[] = [download, verify, lrFind, train, predict, interpret, serve, sgd];
