@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const SHARED = fileURLToPath(new URL('../../../../../shared/', import.meta.url));
+export const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const MOBILENET_DIR = path.join(SHARED, 'models/mobilenet_v1_0.75_224');
 export const BEARS_DIR = path.join(SHARED, 'data/bears');
 export const DIRTY_DIR = path.join(SHARED, 'data/bears-dirty');
