@@ -55,6 +55,28 @@ export interface PredictorApp extends Hono {
 export const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
 export const DEFAULT_MAX_PIXELS = 40_000_000;
 
+/**
+ * Reads and drops a refused upload's body, up to `cap` bytes or 1 s: answering while the client is
+ * still sending makes some runtimes (workerd) reset the connection, and the client never sees the 413.
+ */
+async function drainBriefly(req: Request, cap: number): Promise<void> {
+  if (!req.body || req.bodyUsed || req.body.locked) return;
+  const reader = req.body.getReader();
+  const deadline = Date.now() + 1000;
+  let total = 0;
+  try {
+    while (total <= cap && Date.now() < deadline) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      total += value.length;
+    }
+  } catch {
+    // The client went away: nothing left to drain.
+  } finally {
+    reader.cancel().catch(() => {});
+  }
+}
+
 type Vars = { Variables: { label?: string; error?: string } };
 
 /** The predictor as a Hono app on Web standards only: the same app serves on Node and Workers. */
@@ -107,7 +129,8 @@ export function createPredictor(model: ExportedModel, options: PredictorOptions)
 
   const limit = bodyLimit({
     maxSize: maxBodyBytes,
-    onError: () => {
+    onError: async (c) => {
+      await drainBriefly(c.req.raw, Math.max(2 * maxBodyBytes, 1 << 20));
       throw new HttpError(413, `the request body is over the limit of ${maxBodyBytes} bytes`);
     },
   });

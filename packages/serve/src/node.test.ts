@@ -1,30 +1,9 @@
-import http from 'node:http';
 import { describe, expect, inject, it } from 'vitest';
 import { parseServeArgs, ConfigError } from './node/config.js';
 import { startServer } from './node/server.js';
 import { bearBytes } from './test-support/fixtures.js';
+import { rawPost } from './test-support/raw-post.js';
 import { exited, spawnServer as serveChild } from './test-support/spawn-server.js';
-
-/** A chunked POST (no Content-Length) over a real socket. */
-function chunkedPost(port: number, chunks: number, size: number): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, path: '/predict', method: 'POST', headers: { 'content-type': 'image/jpeg', 'transfer-encoding': 'chunked' } }, (res) => {
-      let body = '';
-      res.on('data', (d) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode!, body }));
-    });
-    req.on('error', reject);
-    let i = 0;
-    const write = () => {
-      while (i < chunks) {
-        i++;
-        if (!req.write(Buffer.alloc(size, 0xff))) return void req.once('drain', write);
-      }
-      req.end();
-    };
-    write();
-  });
-}
 
 describe('config', () => {
   it('flags win over the environment, which wins over defaults', () => {
@@ -50,7 +29,7 @@ describe('on Node (@hono/node-server)', () => {
       const res = await fetch(`http://127.0.0.1:${s.port}/predict`, { method: 'POST', body: (await bearBytes('grizzly')) as BodyInit, headers: { 'content-type': 'image/jpeg' } });
       expect(res.status).toBe(200);
       expect(((await res.json()) as { label: string }).label).toMatch(/black|grizzly|teddy/);
-      const big = await chunkedPost(s.port, 200, 4096);
+      const big = await rawPost(`http://127.0.0.1:${s.port}/predict`, Array.from({ length: 200 }, () => new Uint8Array(4096).fill(0xff)), { 'content-type': 'image/jpeg', 'transfer-encoding': 'chunked' });
       expect(big.status).toBe(413);
       expect(JSON.parse(big.body).error.message).toMatch(/over the limit of 100000 bytes/);
       expect(logs.length).toBe(2);

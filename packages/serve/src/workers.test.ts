@@ -3,9 +3,11 @@ import { cp, mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { writeFloat16Export } from './node/quantize.js';
 import { bundleWorker, type WorkerBundle } from './test-support/bundle-worker.js';
 import { bearBytes } from './test-support/fixtures.js';
 import { pngHeader } from './test-support/images.js';
+import { rawPost } from './test-support/raw-post.js';
 
 // The Workers entry in a real workerd (Miniflare 4, pinned for Node 20), on 127.0.0.1.
 let bundle: WorkerBundle;
@@ -73,13 +75,10 @@ describe('@bears/serve/workers in workerd', () => {
   });
 
   it('413 over the limit, with Content-Length and chunked', async () => {
-    const big = new Uint8Array(300_000).fill(0xff);
-    const a = await post('/predict', big as BodyInit, { 'content-type': 'image/jpeg' });
+    const a = await rawPost(new URL('/predict', url).href, [new Uint8Array(300_000).fill(0xff)], { 'content-type': 'image/jpeg', 'content-length': '300000' });
     expect(a.status).toBe(413);
-    expect(((await a.json()) as any).error.message).toMatch(/over the limit of 200000 bytes/);
-    let i = 0;
-    const stream = new ReadableStream<Uint8Array>({ pull: (c) => (i++ < 40 ? c.enqueue(new Uint8Array(10_000)) : c.close()) });
-    const b = await post('/predict', stream, { 'content-type': 'image/jpeg' });
+    expect(JSON.parse(a.body).error.message).toMatch(/over the limit of 200000 bytes/);
+    const b = await rawPost(new URL('/predict', url).href, Array.from({ length: 40 }, () => new Uint8Array(10_000)), { 'content-type': 'image/jpeg', 'transfer-encoding': 'chunked' });
     expect(b.status).toBe(413);
   });
 
@@ -95,7 +94,7 @@ describe('@bears/serve/workers in workerd', () => {
     expect(((await c.json()) as any).error.message).toMatch(/pixels is over the limit/);
   });
 
-  it('the model can come from an R2 bucket instead', async () => {
+  it('the model can come from an R2 bucket instead, with float16 weights', async () => {
     const r2 = new Miniflare({ modules: bundle.modules, compatibilityDate: '2025-04-01', host: '127.0.0.1', port: 0, r2Buckets: ['MODEL_BUCKET'] });
     try {
       const u = await r2.ready;
@@ -103,7 +102,10 @@ describe('@bears/serve/workers in workerd', () => {
       const missing = await fetch(new URL('/health', u));
       expect(missing.status).toBe(503);
       expect(((await missing.json()) as any).error.message).toMatch(/R2 object model\/metadata.json not found/);
-      for (const f of MODEL_FILES) await bucket.put(`model/${f}`, new Uint8Array(await readFile(path.join(inject('modelDir'), f))));
+      // The float16 copy (half the bytes), as one would upload to R2 for a Worker.
+      const f16 = path.join(await mkdtemp(path.join(tmpdir(), 'bears-serve-f16-')), 'model');
+      await writeFloat16Export(inject('modelDir'), f16);
+      for (const f of MODEL_FILES) await bucket.put(`model/${f}`, new Uint8Array(await readFile(path.join(f16, f))));
       const res = await fetch(new URL('/predict', u), { method: 'POST', body: grizzly as BodyInit });
       expect(((await res.json()) as { label: string }).label).toBe('grizzly');
     } finally {
