@@ -29,6 +29,8 @@ export interface StartOptions {
 
 /** Loads the model once and serves the predictor on @hono/node-server in this process. */
 export async function startServer(config: ServeConfig, options: StartOptions = {}): Promise<RunningServer> {
+  // GPU backends register themselves when their optional package is installed (as in the CLI).
+  if (config.backend && config.backend !== 'wasm' && config.backend !== 'cpu') await import('@bears/backend-node-gpu' as string).catch(() => undefined);
   const backend = await useBackend(config.backend ?? 'wasm', { env: null });
   const model = await loadModelFolder(config.modelDir, { backend, foldBatchNorm: config.fold ?? true });
   const log = options.log ?? (config.logs ? (e: RequestLog) => process[config.logStream ?? 'stdout'].write(`${JSON.stringify(e)}\n`) : undefined);
@@ -50,6 +52,8 @@ export async function startServer(config: ServeConfig, options: StartOptions = {
     s.once('error', reject);
   });
   const port = (server.address() as AddressInfo).port;
+  // A client that trickles its upload is cut well before Node's 5-minute default.
+  server.requestTimeout = (config.timeoutMs ?? 30_000) + 30_000;
 
   let closing: Promise<void> | undefined;
   let done!: () => void;
