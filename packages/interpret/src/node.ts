@@ -118,3 +118,6 @@ export async function writeInterpretation(a: FolderAnalysis, outDir: string, opt
   for (const [name, data] of files) await writeFileAtomic(path.join(outDir, name), data);
   return files.map(([name]) => path.join(outDir, name));
 }
+
+// The cleaner (issue 14): journal, safe file moves and the local web app.
+export * from './clean/index.js';
