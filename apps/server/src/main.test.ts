@@ -13,14 +13,10 @@ let child: ChildProcess;
 let port: number;
 let stdout = '';
 
-/** The model trained by @bears/serve's test setup (trained here if that cache is absent). */
+/** The model @bears/serve's tests train (cached in the temp folder). */
 async function testModel(): Promise<string> {
-  const dir = path.join(tmpdir(), 'bears-serve-test-model-v1-96');
-  if (existsSync(path.join(dir, 'metadata.json'))) return dir;
-  // A non-literal specifier: the helper lives in another package, outside this one's tsconfig.
-  const fixtures = '../../../packages/serve/src/test-support/fixtures.js';
-  const { trainTestModel } = (await import(fixtures)) as { trainTestModel(): Promise<string> };
-  return trainTestModel();
+  const fixtures = '../../../packages/serve/src/test-support/fixtures.js'; // not a literal import: the helper is outside this package's tsconfig
+  return ((await import(fixtures)) as { trainTestModel(): Promise<string> }).trainTestModel();
 }
 
 function run(args: string[], env: Record<string, string> = {}): ChildProcess {

@@ -1,19 +1,13 @@
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BIN, runCli, SHARED } from '../test-support/run-cli.js';
 
-/** The model @bears/serve's tests train (cached in the temp folder); trained here if absent. */
+/** The model @bears/serve's tests train (cached in the temp folder). */
 async function testModel(): Promise<string> {
-  const dir = path.join(tmpdir(), 'bears-serve-test-model-v1-96');
-  if (existsSync(path.join(dir, 'metadata.json'))) return dir;
-  // A non-literal specifier: the helper lives in another package, outside this one's tsconfig.
-  const fixtures = '../../../../packages/serve/src/test-support/fixtures.js';
-  const { trainTestModel } = (await import(fixtures)) as { trainTestModel(): Promise<string> };
-  return trainTestModel();
+  const fixtures = '../../../../packages/serve/src/test-support/fixtures.js'; // not a literal import: the helper is outside this package's tsconfig
+  return ((await import(fixtures)) as { trainTestModel(): Promise<string> }).trainTestModel();
 }
 
 describe('bears serve', () => {
