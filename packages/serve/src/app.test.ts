@@ -155,7 +155,9 @@ describe('errors are JSON with a message', () => {
   });
 
   it('503 with Retry-After when the queue is full', async () => {
-    const tiny = predictor({ maxQueue: 1, maxBatchSize: 1, retryAfterSeconds: 3 });
+    // A slow forward pass, so the five others arrive while the first one holds the only slot.
+    const slow = { ...model, classes: model.classes, inputSize: model.inputSize, metadata: model.metadata, predictPrepared: async (b: Float32Array, n: number) => (await new Promise((r) => setTimeout(r, 300)), model.predictPrepared(b, n)) } as ExportedModel;
+    const tiny = predictor({ maxQueue: 1, maxBatchSize: 1, retryAfterSeconds: 3 }, slow);
     const responses = await Promise.all(Array.from({ length: 6 }, () => post(tiny, '/predict', grizzly as BodyInit)));
     const statuses = responses.map((r) => r.status);
     expect(statuses).toContain(200);
