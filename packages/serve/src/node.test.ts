@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { describe, expect, inject, it } from 'vitest';
 import { parseServeArgs, ConfigError } from './node/config.js';
 import { startServer } from './node/server.js';
@@ -11,6 +12,7 @@ describe('config', () => {
     expect(c).toMatchObject({ modelDir: 'm', port: 9000, workers: 2, maxBatchSize: 4, maxQueue: 5, host: '127.0.0.1', fold: true, logs: true });
     expect(parseServeArgs(['dir'], {}).modelDir).toBe('dir');
     expect(parseServeArgs([], { BEARS_MODEL: 'env-dir' }).port).toBe(8000);
+    expect(parseServeArgs(['m', '--workers', 'auto'], {}).workers).toBe(availableParallelism());
   });
 
   it('clear errors for bad values', () => {

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 
 /** Everything `bears serve` and apps/server accept, as flags or environment variables. */
@@ -53,7 +54,7 @@ export const serveHelp = [
   '--model <dir>            exported model folder (or the first argument, or BEARS_MODEL)',
   '--port <n>               port (PORT, default 8000; 0 = any free port)',
   '--host <addr>            address to bind (HOST, default 127.0.0.1; 0.0.0.0 for every interface)',
-  '--workers <n>            processes sharing the port, one model each (BEARS_WORKERS, default 1)',
+  '--workers <n|auto>       processes sharing the port, one model each; auto = one per core (BEARS_WORKERS, default 1)',
   '--max-body-bytes <n>     largest request body (BEARS_MAX_BODY_BYTES, default 10485760)',
   '--max-pixels <n>         largest image, read from its header (BEARS_MAX_PIXELS, default 40000000)',
   '--max-batch-size <n>     most images per forward pass (BEARS_MAX_BATCH_SIZE, default 8)',
@@ -79,8 +80,9 @@ export function configFrom(values: Record<string, unknown>, positionals: string[
     logs: !(values.quiet ?? env.BEARS_QUIET === '1'),
   };
   for (const [flag, [envName, key, min]] of Object.entries(NUMERIC)) {
-    const raw = (values[flag] as string | undefined) ?? env[envName];
+    let raw = (values[flag] as string | undefined) ?? env[envName];
     if (raw === undefined || raw === '') continue;
+    if (key === 'workers' && raw === 'auto') raw = String(availableParallelism());
     const n = Number(raw);
     if (!Number.isInteger(n) || n < min) throw new ConfigError(`--${flag} (${envName}) must be an integer >= ${min}, got '${raw}'`);
     (config as unknown as Record<string, number>)[key] = n;
