@@ -363,3 +363,14 @@ describe('export, loadLearner, predict', () => {
     learn.dispose();
   });
 });
+
+describe('dispose', () => {
+  it('frees every tensor of a learner that trained, built its inference graph and predicted', async () => {
+    const before = tf.memory().numTensors;
+    const learn = await tinyLearner();
+    await learn.fitOneCycle(1, 1e-2);
+    await learn.predict(dataset.valid[0]!.file);
+    learn.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});

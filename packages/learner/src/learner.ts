@@ -469,8 +469,10 @@ export class Learner implements TrainingHost {
     this.cache = undefined;
     this.optimizer?.dispose();
     this.optimizer = undefined;
-    this.head.dispose();
-    this.body.model.dispose();
+    // The body, the head and the inference graph share layers (and tfjs counts a layer's uses, not its
+    // models), so free each weight once instead of disposing the models one by one.
+    for (const w of new Set([...this.body.model.weights, ...this.head.weights])) w.dispose();
+    this.inference = undefined;
   }
 }
 
