@@ -228,6 +228,21 @@ describe('unfrozen training', () => {
 });
 
 describe('micro-batches', () => {
+  it("planning them leaves every batch norm's running statistics as they were", async () => {
+    const learn = await tinyLearner({ memoryBudgetBytes: 3e6 });
+    learn.unfreeze();
+    const stats = () => [...learn.body.model.nonTrainableWeights, ...learn.head.nonTrainableWeights].map((w) => Array.from(w.read().dataSync()));
+    const before = stats();
+    expect(before.length).toBeGreaterThan(0);
+    const x = tf.randomUniform([8, 32, 32, 3], -1, 1, 'float32', 5);
+    const y = tf.tensor1d([0, 1, 2, 0, 1, 2, 0, 1], 'int32');
+    const planned = await (learn as unknown as { physicalBatch(b: unknown): Promise<number> }).physicalBatch({ x, y, features: false });
+    expect(planned).toBeLessThan(8);
+    expect(stats()).toEqual(before);
+    tf.dispose([x, y]);
+    learn.dispose();
+  });
+
   it('keep the head batch norm on its running statistics while a batch is accumulated', async () => {
     const learn = await tinyLearner({ physicalBatchSize: 2 });
     learn.unfreeze();

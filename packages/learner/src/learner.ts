@@ -331,7 +331,11 @@ export class Learner {
     const n = batch.y.shape[0];
     if (this.options.physicalBatchSize) return Math.max(1, Math.min(n, this.options.physicalBatchSize));
     if (!this.plan || this.plan.logical !== this.options.batchSize) {
-      this.plan = await planPhysicalBatch({
+      // The probes run training-mode forwards of 1 and 2 images, and batch norm folds those statistics into
+      // its running mean and variance (a 1-image batch has variance 0): on the bears that alone moved the
+      // frozen head's valid loss from 0.20 to 0.34 before the first step. Put the running statistics back.
+      const saved = [...this.body.model.nonTrainableWeights, ...this.head.nonTrainableWeights].map((w) => [w, tf.clone(w.read())] as const);
+      const plan = planPhysicalBatch({
         logical: this.options.batchSize,
         budgetBytes: this.options.memoryBudgetBytes,
         probe: (k) => {
@@ -344,6 +348,14 @@ export class Learner {
           ys.dispose();
         },
       });
+      try {
+        this.plan = await plan;
+      } finally {
+        for (const [w, t] of saved) {
+          w.write(t);
+          t.dispose();
+        }
+      }
       if (this.plan.physical < this.plan.logical) this.log(this.plan.message);
     }
     return Math.min(n, this.plan.physical);
