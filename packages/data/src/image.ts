@@ -72,7 +72,7 @@ export async function decodeCenterInto(source: string | Uint8Array, size: number
  * and normalization happen in the same loop. Returns the draw, so it can be shown or replayed.
  */
 export async function decodeAugmentedInto(
-  file: string,
+  source: string | Uint8Array,
   size: number,
   augment: Required<AugmentOptions>,
   rng: Rng,
@@ -80,7 +80,8 @@ export async function decodeAugmentedInto(
   out: Float32Array,
   offset: number,
 ): Promise<AugmentParams> {
-  const bytes = await readImageBytes(file);
+  const file = typeof source === 'string' ? source : '(image bytes)';
+  const bytes = await readImageBytes(source, file);
   const factor = augment.resize === 'randomResizedCrop' ? Math.min(2, augment.maxZoom / Math.sqrt(augment.minScale)) : augment.maxZoom;
   const work = Math.ceil(size * factor);
   const pipe = augment.resize === 'squish'

@@ -7,6 +7,7 @@ import { writeFileAtomic } from './fs-atomic.js';
 import { sha256 } from './hash.js';
 import { predictImages, type ImageInput, type Prediction } from './inference.js';
 import { parseModelJson, toArtifacts } from './model-files.js';
+import { predictTta, type TtaOptions } from './tta.js';
 import type { Normalization } from './normalization.js';
 import type { ValidResize } from '@bears/data';
 import { EXPORT_FORMAT_VERSION, LIBRARY_VERSION } from './version.js';
@@ -98,12 +99,15 @@ export class ExportedLearner {
     return this.metadata.inputSize;
   }
 
-  async predict(image: ImageInput): Promise<Prediction> {
-    return (await this.predictBatch([image]))[0]!;
+  /** `tta`: true or options for test-time augmentation (fastai's tta: the plain view mixed with 4 augmented views). */
+  async predict(image: ImageInput, options: { tta?: boolean | TtaOptions } = {}): Promise<Prediction> {
+    return (await this.predictBatch([image], options))[0]!;
   }
 
-  async predictBatch(images: ImageInput[], options: { batchSize?: number } = {}): Promise<Prediction[]> {
-    return predictImages(this.model, images, { classes: this.classes, inputSize: this.inputSize, normalize: this.metadata.normalize, resize: this.metadata.resize ?? 'crop', batchSize: options.batchSize });
+  async predictBatch(images: ImageInput[], options: { batchSize?: number; tta?: boolean | TtaOptions } = {}): Promise<Prediction[]> {
+    const ctx = { classes: this.classes, inputSize: this.inputSize, normalize: this.metadata.normalize, resize: this.metadata.resize ?? 'crop' } as const;
+    if (options.tta) return predictTta(this.model, images, ctx, options.tta === true ? {} : options.tta);
+    return predictImages(this.model, images, { ...ctx, batchSize: options.batchSize });
   }
 
   dispose(): void {

@@ -27,3 +27,5 @@ export { LearnerError, ModelFileError } from './errors.js';
 export { lineChartSvg, svgToPng } from './plot.js';
 export { LIBRARY_VERSION, EXPORT_FORMAT_VERSION, CHECKPOINT_FORMAT_VERSION } from './version.js';
 export { forwardFlops } from './flops.js';
+export { tta, ttaMix, predictTta } from './tta.js';
+export type { TtaOptions, TtaResult } from './tta.js';
