@@ -126,6 +126,19 @@ describe('frozen training on cached activations', () => {
     learn.dispose();
   });
 
+  it("trainBn (fastai's train_bn): a frozen body's batch-norm scales and shifts train, nothing else in the body moves", async () => {
+    const learn = await tinyLearner({ trainBn: true });
+    const names = learn.body.model.weights.map((w) => w.originalName);
+    const before = await bodyValues(learn);
+    await learn.fitOneCycle(2, 1e-2);
+    expect(logOf(learn).some((l) => l.includes('cached body activations'))).toBe(false);
+    const after = await bodyValues(learn);
+    const changed = names.filter((_, i) => after[i]!.some((v, j) => v !== before[i]![j]));
+    expect(changed.length).toBeGreaterThan(0);
+    for (const n of changed) expect(n).toMatch(/(gamma|beta)$/);
+    learn.dispose();
+  });
+
   it('stops on divergence saying the learning rate is too high', async () => {
     const learn = await tinyLearner({ batchSize: 4 });
     const res = await learn.fitOneCycle(8, 1e4);

@@ -55,6 +55,13 @@ export interface CnnLearnerOptions {
    * (default for bodies trained from scratch).
    */
   bodyBn?: 'frozen' | 'batch';
+  /**
+   * fastai's train_bn: while the body is frozen, its batch-norm scales and shifts still train (default false).
+   * fastai v2 defaults to true; here it would turn off the feature cache (the body would change every step),
+   * making each frozen epoch a full forward and backward pass through the body (minutes on a CPU instead of
+   * under a second), so it is opt-in.
+   */
+  trainBn?: boolean;
   /** Force the physical (micro-)batch size of body training; default: planned from the memory budget. */
   physicalBatchSize?: number;
   /** Memory budget for one training step in bytes (default on wasm: 1.25 GB of its 4 GB heap). */
@@ -186,7 +193,7 @@ export class Learner {
 
   /** Trains the head only; the body runs in inference mode (batch norm on its running statistics). */
   freeze(): void {
-    for (const l of this.body.model.layers) l.trainable = false;
+    for (const l of this.body.model.layers) l.trainable = this.options.trainBn === true && l.getClassName() === 'BatchNormalization';
     this.frozen = true;
   }
 
@@ -213,7 +220,7 @@ export class Learner {
   }
 
   private useCache(): boolean {
-    return this.frozen && this.options.featureCache;
+    return this.frozen && this.options.featureCache && !this.options.trainBn;
   }
 
   /** Computes (or reuses) the frozen body's activations for every image: K augmented views of train, one of valid. */
@@ -277,6 +284,10 @@ export class Learner {
   }
 
   private trainableVars(): tf.Variable[] {
+    if (this.frozen && this.options.trainBn) {
+      const bn = new Set(this.body.model.layers.filter((l) => l.getClassName() === 'BatchNormalization').flatMap((l) => l.trainableWeights.map((w) => w.read())));
+      return [...this.groupVars[0], ...this.groupVars[1]].filter((v) => bn.has(v)).concat(this.groupVars[2]);
+    }
     return this.frozen ? this.groupVars[2] : this.groupVars.flat();
   }
 
@@ -287,7 +298,7 @@ export class Learner {
     const n = batch.y.shape[0];
     let x = batch.x;
     let features = batch.features;
-    if (!features && this.frozen) {
+    if (!features && this.frozen && !this.options.trainBn) {
       // No cache: the frozen body still runs in inference mode, outside the gradient tape.
       x = tf.tidy(() => concatPool(this.body.model.apply(batch.x, { training: false }) as tf.Tensor4D));
       features = true;
@@ -322,7 +333,7 @@ export class Learner {
     if (x !== batch.x) x.dispose();
     opt.applyGradients(acc!);
     tf.dispose(Object.values(acc!));
-    if (!this.frozen) this.bodyVersion++;
+    if (!this.frozen || this.options.trainBn) this.bodyVersion++;
     return lossSum;
   }
 

@@ -22,6 +22,8 @@ export interface TtaOptions {
 export interface TtaResult {
   /** n x classes probabilities, row-major. */
   probs: Float32Array;
+  /** The plain view's probabilities alone (what predict without tta gives). */
+  plainProbs: Float32Array;
   targets: Int32Array;
   loss: number;
   metrics: Record<string, number>;
@@ -83,7 +85,7 @@ export async function tta(learn: Learner, options: TtaOptions = {}): Promise<Tta
   const metrics: Record<string, number> = {};
   for (const m of learn.metrics) metrics[m.name] = m.compute(logp, labels);
   tf.dispose([logp, labels]);
-  return { probs, targets: plain.targets, loss, metrics };
+  return { probs, plainProbs: plain.probs, targets: plain.targets, loss, metrics };
 }
 
 export interface PredictTtaContext {
