@@ -218,6 +218,20 @@ describe('unfrozen training', () => {
     learn.dispose();
   });
 
+  it("without a learning rate, fitOneCycle uses fastai v1's default slice(3e-3): the body groups at a tenth; a number is every group's", async () => {
+    const learn = await tinyLearner({ physicalBatchSize: 8 });
+    learn.unfreeze();
+    await learn.fitOneCycle(1);
+    const peak = (k: number) => Math.max(...learn.recorder.lrs.map((l) => l[k]!));
+    expect(peak(2)).toBeCloseTo(3e-3, 8);
+    expect(peak(0)).toBeCloseTo(3e-4, 8);
+    expect(peak(1)).toBeCloseTo(3e-4, 8);
+    await learn.fitOneCycle(1, 1e-3);
+    const last = learn.recorder.lrs.slice(-1)[0]!;
+    expect(last[0]).toBeCloseTo(last[2]!, 12);
+    learn.dispose();
+  });
+
   it('gradient accumulation gives the same step as the whole batch (BN on running stats)', async () => {
     const results: number[][] = [];
     for (const physicalBatchSize of [8, 2]) {

@@ -100,7 +100,11 @@ export interface LrFindOutcome extends LrFindResult {
   plot(): Promise<Uint8Array>;
 }
 
-/** fastai v1's default maximum learning rate (defaults.lr = 3e-3), what the lesson's fit_one_cycle(4) used. */
+/**
+ * fastai v1's default maximum learning rate, what the lesson's fit_one_cycle(4) used: defaults.lr = slice(3e-3),
+ * so fitOneCycle(n) without a rate gives the head 3e-3 and the body groups a tenth of it (which only matters when
+ * body parameters train: unfrozen, or trainBn). A plain number gives every group that rate (fastai v1 and v2 alike).
+ */
 export const DEFAULT_LR = 3e-3;
 
 /** fastai's even_mults: n values geometrically spaced from lo to hi. */
@@ -415,9 +419,11 @@ export class Learner {
    * fastai's fit_one_cycle: AdamW with the one-cycle schedule (lr warm-up then cosine anneal, momentum
    * the other way). `lr` is one rate for every group or [lo, hi] spread over the three layer groups.
    */
-  async fitOneCycle(epochs: number, lr: number | [number, number] = DEFAULT_LR, options: FitOptions = {}): Promise<FitResult> {
+  async fitOneCycle(epochs: number, lrArg?: number | [number, number], options: FitOptions = {}): Promise<FitResult> {
     if (!Number.isInteger(epochs) || epochs < 1) throw new LearnerError(`epochs must be a positive integer, got ${epochs}`);
-    const lrs = resolveLrs(lr, 3);
+    const lr = lrArg ?? DEFAULT_LR;
+    // fastai's slice(lr): the body groups at lr / 10.
+    const lrs = lrArg === undefined ? [DEFAULT_LR / 10, DEFAULT_LR / 10, DEFAULT_LR] : resolveLrs(lr, 3);
     const batches = this.trainBatchCount();
     const totalSteps = epochs * batches;
     const schedule = oneCycle({ totalSteps, maxLr: lrs, pctStart: options.pctStart ?? 0.3, divFactor: 25, finalDivFactor: 1e4, moms: [0.95, 0.85, 0.95] });
