@@ -15,10 +15,6 @@ import { planPhysicalBatch, type BatchPlan } from './memory.js';
 import { buildInferenceModel, predictImages, type Prediction, type ImageInput } from './inference.js';
 import { loadCheckpoint, saveCheckpoint, type FitState } from './checkpoint.js';
 import { exportLearner } from './export.js';
-import { holdStill, maskGradients, quietChannelMasks } from './bn-guard.js';
-
-/** Default of `quietBnVariance`. */
-export const DEFAULT_QUIET_BN_VARIANCE = 0;
 
 export interface CnnLearnerOptions {
   /** Registered arch name ('mobilenet_v1_0.75', 'darknet_tiny', 'resnet18/34/50') or a spec (customArch()). */
@@ -66,11 +62,6 @@ export interface CnnLearnerOptions {
    * under a second), so it is opt-in.
    */
   trainBn?: boolean;
-  /**
-   * While the body trains on frozen batch-norm statistics, channels whose running variance is below this stay
-   * where they are (their kernel slice and gamma/beta get no update; see bn-guard.ts). 0 turns it off.
-   */
-  quietBnVariance?: number;
   /** Force the physical (micro-)batch size of body training; default: planned from the memory budget. */
   physicalBatchSize?: number;
   /** Memory budget for one training step in bytes (default on wasm: 1.25 GB of its 4 GB heap). */
@@ -166,7 +157,6 @@ export class Learner {
   /** True while the current step runs as several micro-batches. */
   private accumulating = false;
   private inference?: tfl.LayersModel;
-  private quietMasks?: Map<string, tf.Tensor>;
   private fitState?: FitState;
   private readonly groupVars: [tf.Variable[], tf.Variable[], tf.Variable[]];
   private readonly log: (line: string) => void;
@@ -345,14 +335,7 @@ export class Learner {
       }
     }
     if (x !== batch.x) x.dispose();
-    let restore: (() => void) | undefined;
-    if (!this.frozen && !this.bodyBnTraining) {
-      this.quietMasks ??= quietChannelMasks(this.body.model, this.options.quietBnVariance ?? DEFAULT_QUIET_BN_VARIANCE);
-      maskGradients(acc!, this.quietMasks);
-      if (this.quietMasks.size) restore = holdStill(this.quietMasks, vars);
-    }
     opt.applyGradients(acc!);
-    restore?.();
     tf.dispose(Object.values(acc!));
     if (!this.frozen || this.options.trainBn) this.bodyVersion++;
     return lossSum;
@@ -687,8 +670,6 @@ export class Learner {
   dispose(): void {
     this.cache?.dispose();
     this.cache = undefined;
-    for (const m of this.quietMasks?.values() ?? []) m.dispose();
-    this.quietMasks = undefined;
     this.optimizer?.dispose();
     this.optimizer = undefined;
     this.head.dispose();
