@@ -4,5 +4,5 @@ import { wasmBackend } from './plugin.js';
 // Importing the package registers the backend, as tfjs backends do.
 registerBackend(wasmBackend);
 
-export { wasmBackend, WASM_PRIORITY } from './plugin.js';
+export { wasmBackend, WASM_MEMORY_BUDGET, WASM_PRIORITY } from './plugin.js';
 export { registerTrainingKernels } from './kernels/index.js';

@@ -1,7 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-wasm';
+import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { codecForRuntime, detectRuntime, type BackendPlugin } from '@bears/backend';
 import { registerTrainingKernels } from './kernels/index.js';
+
+/**
+ * Memory one training step may use on wasm: wasm32 heaps top out at 4 GB, and batch 8 of MobileNet at
+ * 224 px already overflows in practice (kernel scratch and fragmentation come on top of the tensors
+ * tf.profile sees), so stay well below.
+ */
+export const WASM_MEMORY_BUDGET = 1.25e9;
 
 /** Priority of the embedded default: above the cpu reference, below any GPU backend. */
 export const WASM_PRIORITY = 10;
@@ -26,7 +33,15 @@ export const wasmBackend: BackendPlugin = {
   capabilities() {
     const simd = tf.env().getBool('WASM_HAS_SIMD_SUPPORT');
     const threads = tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT');
-    return { runtime: detectRuntime(), accelerator: 'cpu', canTrain: true, details: `tfjs-backend-wasm ${simd ? 'SIMD' : 'no SIMD'}, ${threads ? 'threads' : 'one thread'}` };
+    const count = threads ? getThreadsCount() : 1;
+    return {
+      runtime: detectRuntime(),
+      accelerator: 'cpu',
+      canTrain: true,
+      memoryBudgetBytes: WASM_MEMORY_BUDGET,
+      ...(count ? { threads: count } : {}),
+      details: `tfjs-backend-wasm ${simd ? 'SIMD' : 'no SIMD'}, ${threads ? 'threads' : 'one thread'}`,
+    };
   },
   codec: () => codecForRuntime(),
 };

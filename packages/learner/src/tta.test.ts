@@ -1,10 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { ImageDataset } from '@bears/data';
+import { ImageDataset } from '@bears/data/node';
 import path from 'node:path';
 import { cnnLearner } from './learner.js';
 import { customArch } from './archs.js';
-import { loadLearner } from './export.js';
+import { loadLearner } from './export-node.js';
 import { unitStats } from './normalization.js';
 import { tta, ttaMix } from './tta.js';
 import { makeImageFolder, makeTinyModelFolder, tempDir, wasm } from './test-support/fixtures.js';
@@ -58,7 +58,7 @@ describe('tta on the validation set and in predict', () => {
     expect(a.probabilities).not.toEqual(base.probabilities);
     expect(a.probabilities.reduce((s, p) => s + p, 0)).toBeCloseTo(1, 5);
     const t = tf.fill([40, 40, 3], 128) as tf.Tensor3D;
-    await expect(clf.predict(t, { tta: true })).rejects.toThrow(/pass a file path or encoded image bytes/);
+    await expect(clf.predict(t, { tta: true })).rejects.toThrow(/pass encoded image bytes or \(Node\) a file path/);
     t.dispose();
     clf.dispose();
     learn.dispose();

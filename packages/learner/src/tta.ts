@@ -1,11 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { augTransforms, decodeAugmentedInto, Rng, type AugmentOptions } from '@bears/data';
-import { LearnerError } from './errors.js';
-import { imageToInput, type ImageInput, type Prediction } from './inference.js';
-import type { Learner } from './learner.js';
-import type { Normalization } from './normalization.js';
-import type { ValidResize } from '@bears/data';
+import { augTransforms, decodeAugmented, Rng, type AugmentOptions } from '@bears/data';
+import type { ImageCodec } from '@bears/backend';
 import type * as tfl from '@tensorflow/tfjs-layers';
+import { LearnerError } from './errors.js';
+import { inputFor, readFileNode, runPrepared, toPredictions, type ImageInput, type InputSpec, type Prediction } from './inference.js';
+import type { Learner } from './learner.js';
 
 /** fastai v2's `Learner.tta`: `n` augmented views (the training transforms) averaged, then mixed with the plain view. */
 export interface TtaOptions {
@@ -60,7 +59,7 @@ export async function tta(learn: Learner, options: TtaOptions = {}): Promise<Tta
   const { n, beta } = checkTta(options);
   const model = learn.inferenceModel();
   const seed = options.seed ?? learn.options.seed ?? 42;
-  const common = { batchSize: 16, size: learn.inputSize, normalize: learn.normalize, validResize: learn.validResize, shuffle: false, concurrency: learn.options.concurrency, seed };
+  const common = { batchSize: 16, size: learn.inputSize, normalize: learn.normalize, validResize: learn.validResize, shuffle: false, concurrency: learn.options.concurrency, seed, codec: await learn.codec() };
   const run = async (augment: boolean, epoch: number): Promise<{ probs: Float32Array; targets: Int32Array }> => {
     const probs: number[] = [];
     const targets: number[] = [];
@@ -88,51 +87,33 @@ export async function tta(learn: Learner, options: TtaOptions = {}): Promise<Tta
   return { probs, plainProbs: plain.probs, targets: plain.targets, loss, metrics };
 }
 
-export interface PredictTtaContext {
-  classes: string[];
-  inputSize: number;
-  normalize: Normalization;
-  resize: ValidResize;
-}
-
 /**
- * predict with test-time augmentation: the plain view plus `n` training-transform views of each photo (a file
- * path or encoded bytes; the views are seeded per image position and view, so results repeat), mixed as fastai's tta.
+ * predict with test-time augmentation: the plain view (inputFor, as predict) plus `n` views drawn with the training
+ * transforms from the photo's bytes (a file path in Node, or encoded bytes), seeded per image position and view so
+ * results repeat, mixed as fastai's tta.
  */
-export async function predictTta(model: tfl.LayersModel, images: ImageInput[], ctx: PredictTtaContext, options: TtaOptions = {}): Promise<Prediction[]> {
+export async function predictTta(model: tfl.LayersModel, images: ImageInput[], ctx: InputSpec & { classes: string[]; codec: ImageCodec }, options: TtaOptions = {}): Promise<Prediction[]> {
   const { n, beta } = checkTta(options);
   const transforms = augTransforms(options.augment ?? {});
   const seed = options.seed ?? 42;
   const size = ctx.inputSize;
   const per = size * size * 3;
+  const k = ctx.classes.length;
   const out: Prediction[] = [];
-  for (let i = 0; i < images.length; i++) {
-    const image = images[i]!;
-    if (!(typeof image === 'string' || image instanceof Uint8Array || image instanceof ArrayBuffer)) {
-      throw new LearnerError('predict with tta: pass a file path or encoded image bytes (augmented views are decoded from the photo)');
+  for (const [i, image] of images.entries()) {
+    let bytes: Uint8Array;
+    if (typeof image === 'string') bytes = await readFileNode(image).catch((err) => { throw new LearnerError(`predict: cannot read ${image} (${(err as Error).message})`, { cause: err }); });
+    else if (image instanceof Uint8Array) bytes = image;
+    else if (image instanceof ArrayBuffer) bytes = new Uint8Array(image);
+    else throw new LearnerError('predict with tta: pass encoded image bytes or (Node) a file path: the augmented views are decoded from the photo');
+    const batch = new Float32Array((n + 1) * per);
+    batch.set(await inputFor(bytes, ctx, ctx.codec), 0);
+    for (let v = 0; v < n; v++) {
+      await decodeAugmented(ctx.codec, bytes, { size, augment: transforms, rng: new Rng(seed, 'tta', v, i), normalize: ctx.normalize, name: typeof image === 'string' ? image : 'image bytes' }, batch, (v + 1) * per);
     }
-    const source = image instanceof ArrayBuffer ? new Uint8Array(image) : image;
-    const plainInput = await imageToInput(source, size, ctx.normalize, ctx.resize);
-    const data = new Float32Array(n * per);
-    try {
-      for (let v = 0; v < n; v++) await decodeAugmentedInto(source, size, transforms, new Rng(seed, 'tta', v, i), ctx.normalize, data, v * per);
-    } catch (err) {
-      plainInput.dispose();
-      throw new LearnerError(`predict with tta: cannot decode ${typeof source === 'string' ? source : 'image bytes'}: ${(err as Error).message}`, { cause: err });
-    }
-    const probs = tf.tidy(() => {
-      const x = tf.concat([tf.expandDims(plainInput, 0), tf.tensor4d(data, [n, size, size, 3])], 0);
-      return model.predict(x) as tf.Tensor2D;
-    });
-    plainInput.dispose();
-    const vals = (await probs.data()) as Float32Array;
-    probs.dispose();
-    const k = ctx.classes.length;
-    const views = Array.from({ length: n }, (_, v) => vals.slice((v + 1) * k, (v + 2) * k));
-    const p = Array.from(ttaMix(vals.slice(0, k), views, beta));
-    let index = 0;
-    for (let j = 1; j < k; j++) if (p[j]! > p[index]!) index = j;
-    out.push({ label: ctx.classes[index] ?? String(index), index, probabilities: p });
+    const probs = await runPrepared(model, batch, n + 1, size);
+    const views = Array.from({ length: n }, (_, v) => probs.slice((v + 1) * k, (v + 2) * k));
+    out.push(...toPredictions(ttaMix(probs.slice(0, k), views, beta), k, ctx.classes));
   }
   return out;
 }

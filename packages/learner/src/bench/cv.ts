@@ -1,6 +1,7 @@
 // k-fold cross-validation of a training recipe on a class-per-folder dataset (bench helper, not shipped API).
 import * as tf from '@tensorflow/tfjs-core';
-import { ImageDataset, Rng } from '@bears/data';
+import { Rng } from '@bears/data';
+import { ImageDataset } from '@bears/data/node';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -73,7 +74,7 @@ function argmaxRows(probs: Float32Array, c: number): number[] {
 async function validProbs(learn: Learner): Promise<Float32Array> {
   const model = learn.inferenceModel();
   const parts: number[] = [];
-  for await (const b of learn.data.loader('valid', { batchSize: 16, size: learn.inputSize, normalize: learn.normalize, validResize: learn.validResize, shuffle: false })) {
+  for await (const b of learn.data.loader('valid', { batchSize: 16, size: learn.inputSize, normalize: learn.normalize, validResize: learn.validResize, shuffle: false, codec: await learn.codec() })) {
     const p = tf.tidy(() => model.predict(b.x) as tf.Tensor2D);
     parts.push(...((await p.data()) as Float32Array));
     tf.dispose([p, b.x, b.y]);

@@ -6,12 +6,12 @@
 import '@bears/backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import { useBackend } from '@bears/backend';
-import { ImageDataset } from '@bears/data';
+import { ImageDataset } from '@bears/data/node';
 import { mkdir, mkdtemp, readdir, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cnnLearner, DEFAULT_RECIPE, LESSON_RECIPE, loadLearner, type Recipe } from '../index.js';
+import { cnnLearner, DEFAULT_RECIPE, LESSON_RECIPE, loadLearner, type Recipe } from '../node.js';
 import { crossValidate, meanStd, suspectFiles, type FoldResult } from './cv.js';
 import { forwardFlops } from '../flops.js';
 
