@@ -5,7 +5,7 @@ import { ImageDataset } from '@bears/data/node';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { cnnLearner, type Learner } from '../learner.js';
+import { cnnLearner, type CnnLearnerOptions, type Learner } from '../learner.js';
 import type { Recipe } from '../recipe.js';
 import { tta } from '../tta.js';
 
@@ -94,6 +94,9 @@ export interface CvOptions {
   ttaViews?: number;
   log?: (line: string) => void;
   only?: number[];
+  /** Extra learner options (tests use a tiny arch). */
+  learner?: CnnLearnerOptions;
+  size?: number;
 }
 
 /** Runs the recipe on every fold (train on k-1 folds, validate on the held-out one). */
@@ -110,8 +113,8 @@ export async function crossValidate(options: CvOptions): Promise<FoldResult[]> {
       const t0 = performance.now();
       const csv = path.join(dir, `fold${f}.csv`);
       await writeFile(csv, `name,label,is_valid\n${files.map((x, i) => `${x.file},${x.label},${fold[i] === f ? 1 : 0}`).join('\n')}\n`);
-      const ds = await ImageDataset.fromCsv(csv, { root: options.root, seed, size: 224 });
-      const learn = await cnnLearner(ds, { pretrained: options.pretrained, seed, cacheViews: options.recipe.cacheViews, log: options.log ?? (() => {}) });
+      const ds = await ImageDataset.fromCsv(csv, { root: options.root, seed, size: options.size ?? 224 });
+      const learn = await cnnLearner(ds, { pretrained: options.pretrained, seed, cacheViews: options.recipe.cacheViews, log: options.log ?? (() => {}), ...options.learner });
       const c = ds.classes.length;
       const rel = ds.valid.map((it) => path.relative(options.root, it.file).split(path.sep).join('/'));
       const count = (pred: number[]) => {
