@@ -25,6 +25,7 @@ type Result = { ok: true; label: string; probabilities: number[] } | { ok: false
 let session: BrowserSession | undefined;
 let node: ExportedModel;
 let photos: Array<{ name: string; bytes: Uint8Array }> = [];
+let trainItems: Array<{ id: string; label: string; url: string }> = [];
 let pixels: Array<{ data: number[]; width: number; height: number }> = [];
 let work = '';
 
@@ -46,7 +47,10 @@ beforeAll(async () => {
   for (const c of CLASSES) {
     const files = (await readdir(path.join(BEARS, c))).filter((f) => /\.(jpe?g|png)$/i.test(f)).sort();
     await mkdir(path.join(work, 'data', c), { recursive: true });
-    for (const f of files.slice(0, 8)) await symlink(path.join(BEARS, c, f), path.join(work, 'data', c, f));
+    for (const f of files.slice(0, 8)) {
+      await symlink(path.join(BEARS, c, f), path.join(work, 'data', c, f));
+      trainItems.push({ id: `${c}/${f}`, label: c, url: `/data/${c}/${f}` });
+    }
     for (const f of files.slice(20, c === 'teddy' ? 21 : 22)) photos.push({ name: `${c}-${f}`, bytes: new Uint8Array(await readFile(path.join(BEARS, c, f))) });
   }
   const data = await ImageDataset.fromFolder(path.join(work, 'data'), { validPct: 0.25, seed: 42, size: 224 });
@@ -65,7 +69,9 @@ beforeAll(async () => {
   const served = new Map<string, Uint8Array | string>();
   for (const [name, bytes] of Object.entries(files)) served.set(`/model/${name}`, bytes);
   for (const p of photos) served.set(`/photos/${p.name}`, p.bytes);
-  session = await startBrowserSession(['portable'], { files: served });
+  for (const it of trainItems) served.set(it.url, new Uint8Array(await readFile(path.join(BEARS, it.id))));
+  for (const f of await readdir(MOBILENET)) served.set(`/mobilenet/${f}`, new Uint8Array(await readFile(path.join(MOBILENET, f))));
+  session = await startBrowserSession(['portable', 'portable-worker'], { files: served });
 }, TIMEOUT);
 
 afterAll(async () => {
@@ -106,4 +112,47 @@ describe('one exported model in Node and in Chromium', () => {
       }
     }, TIMEOUT);
   }
+});
+
+describe('the same model in a Web Worker', () => {
+  it('Chromium Worker (wasm, OffscreenCanvas codec): same labels as Node, probabilities within 0.02', async () => {
+    const page = await session!.openPage('portable');
+    try {
+      const r = await invoke<{ ok: boolean; error?: string; inWorker: boolean; backend: string; codec: string; predictions: Array<{ label: string; probabilities: number[] }> }>(
+        page, 'predictInWorker', ['/model/', photos.map((p) => `/photos/${p.name}`), 'wasm'],
+      );
+      if (!r.ok) throw new Error(`${r.error}\n--- browser log ---\n${page.log()}`);
+      expect(r).toMatchObject({ inWorker: true, backend: 'wasm', codec: 'browser' });
+      const inNode = await node.predictBatch(photos.map((p) => p.bytes));
+      expect(r.predictions.map((p) => p.label)).toEqual(inNode.map((p) => p.label));
+      r.predictions.forEach((p, i) => p.probabilities.forEach((v, j) => expect(Math.abs(v - inNode[i]!.probabilities[j]!)).toBeLessThanOrEqual(0.02)));
+    } finally {
+      await page.page.context().close();
+    }
+  }, TIMEOUT);
+});
+
+describe('training in the browser', () => {
+  it('Chromium wasm: fromItems (fetched bytes) + weights over HTTP, a frozen fit, getPreds, exportToFiles -> loadExport', async () => {
+    const page = await session!.openPage('portable');
+    try {
+      await invoke(page, 'start', ['wasm']);
+      const r = await invoke<{ ok: boolean; error?: string; classes: string[]; train: number; valid: number; epochs: Array<{ trainLoss: number; validLoss: number; errorRate: number }>; validIds: string[]; files: string[]; maxDiff: number; leaked: number }>(
+        page, 'train', [{ items: trainItems, weights: '/mobilenet/model.json', epochs: 2 }],
+      );
+      if (!r.ok) throw new Error(`${r.error}\n--- browser log ---\n${page.log()}`);
+      expect(r.classes).toEqual(CLASSES);
+      expect(r.train + r.valid).toBe(trainItems.length);
+      expect(r.epochs).toHaveLength(2);
+      for (const e of r.epochs) expect(Number.isFinite(e.trainLoss) && Number.isFinite(e.validLoss)).toBe(true);
+      // The same split as Node's hash split of the same ids.
+      const inNode = (await import('@bears/data')).ImageDataset.fromItems(trainItems.map((i) => ({ id: i.id, label: i.label, bytes: new Uint8Array(1) })), { validPct: 0.25, seed: 42, size: 224 });
+      expect(r.validIds).toEqual(inNode.valid.map((i) => i.id));
+      expect(r.files).toEqual(['metadata.json', 'model.json', 'weights.bin']);
+      expect(r.maxDiff).toBeLessThanOrEqual(1e-5);
+      expect(r.leaked).toBe(0);
+    } finally {
+      await page.page.context().close();
+    }
+  }, TIMEOUT);
 });

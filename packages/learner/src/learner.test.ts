@@ -3,7 +3,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { ImageDataset } from '@bears/data/node';
 import { cp, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { cnnLearner, evenMults, type Learner } from './learner.js';
+import { cnnLearner } from './cnn-learner.js';
+import { evenMults } from './learning-rates.js';
+import type { Learner } from './learner.js';
 import { customArch } from './archs.js';
 import { loadLearner } from './export-node.js';
 import { accuracy, errorRate } from './metrics.js';
@@ -401,5 +403,16 @@ describe('export, loadLearner, predict', () => {
     await rm(path.join(bad, 'metadata.json'));
     await expect(loadLearner(bad)).rejects.toThrow(/metadata.json: is missing or unreadable/);
     learn.dispose();
+  });
+});
+
+describe('dispose', () => {
+  it('frees every tensor of a learner that trained, built its inference graph and predicted', async () => {
+    const before = tf.memory().numTensors;
+    const learn = await tinyLearner();
+    await learn.fitOneCycle(1, 1e-2);
+    await learn.predict(dataset.valid[0]!.file);
+    learn.dispose();
+    expect(tf.memory().numTensors).toBe(before);
   });
 });

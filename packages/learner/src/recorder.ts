@@ -1,13 +1,8 @@
+import type { EpochRecord } from '@bears/sgd';
 import { lineChartSvg, svgToPng } from './plot.js';
 
-export interface EpochRecord {
-  epoch: number;
-  trainLoss: number;
-  validLoss: number;
-  metrics: Record<string, number>;
-  /** Seconds. */
-  time: number;
-}
+// One definition of an epoch's record, in @bears/sgd (whose diagnoseHistory reads it).
+export type { EpochRecord };
 
 /** fastai's Recorder: per-step learning rates, momentum and losses; per-epoch losses and metrics. */
 export class Recorder {

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { ImageDataset } from '@bears/data/node';
 import path from 'node:path';
-import { cnnLearner } from './learner.js';
+import { cnnLearner } from './cnn-learner.js';
 import { customArch } from './archs.js';
 import { loadLearner } from './export-node.js';
 import { unitStats } from './normalization.js';

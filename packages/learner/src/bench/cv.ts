@@ -5,7 +5,9 @@ import { ImageDataset } from '@bears/data/node';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { cnnLearner, type CnnLearnerOptions, type Learner } from '../learner.js';
+import { cnnLearner } from '../cnn-learner.js';
+import type { Learner } from '../learner.js';
+import type { CnnLearnerOptions } from '../learner-options.js';
 import type { Recipe } from '../recipe.js';
 import { tta } from '../tta.js';
 
