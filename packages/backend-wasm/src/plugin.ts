@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-wasm';
 import { codecForRuntime, detectRuntime, type BackendPlugin } from '@bears/backend';
 import { registerTrainingKernels } from './kernels/index.js';
+import { startWasm, wasmThreadCount } from './threads.js';
 
 /** Priority of the embedded default: above the cpu reference, below any GPU backend. */
 export const WASM_PRIORITY = 10;
@@ -20,13 +20,13 @@ export const wasmBackend: BackendPlugin = {
   },
   async init() {
     registerTrainingKernels();
-    if (!(await tf.setBackend('wasm'))) throw new Error('tf.setBackend("wasm") failed: the .wasm binary could not be loaded (in a browser, call setWasmPaths() from @tensorflow/tfjs-backend-wasm with where the .wasm files are served)');
+    await startWasm();
     await tf.ready();
   },
   capabilities() {
     const simd = tf.env().getBool('WASM_HAS_SIMD_SUPPORT');
-    const threads = tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT');
-    return { runtime: detectRuntime(), accelerator: 'cpu', canTrain: true, details: `tfjs-backend-wasm ${simd ? 'SIMD' : 'no SIMD'}, ${threads ? 'threads' : 'one thread'}` };
+    const threads = wasmThreadCount();
+    return { runtime: detectRuntime(), accelerator: 'cpu', canTrain: true, details: `tfjs-backend-wasm ${simd ? 'SIMD' : 'no SIMD'}, ${threads > 1 ? `${threads} threads` : 'one thread'}` };
   },
   codec: () => codecForRuntime(),
 };

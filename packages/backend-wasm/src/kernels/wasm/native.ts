@@ -42,7 +42,10 @@ function bytes(base64: string): Uint8Array<ArrayBuffer> {
 }
 
 function heapMemory(backend: BackendWasm): WebAssembly.Memory | undefined {
-  const asm = (backend.wasm as unknown as { asm?: Record<string, unknown> }).asm;
+  const module = backend.wasm as unknown as { asm?: Record<string, unknown>; wasmMemory?: unknown };
+  // The threaded build imports its (shared) memory rather than exporting it.
+  if (module.wasmMemory instanceof WebAssembly.Memory) return module.wasmMemory;
+  const asm = module.asm;
   if (!asm) return undefined;
   if (asm.memory instanceof WebAssembly.Memory) return asm.memory;
   return Object.values(asm).find((v): v is WebAssembly.Memory => v instanceof WebAssembly.Memory);

@@ -1,0 +1,97 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { getThreadsCount, setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
+
+/**
+ * How many threads tfjs-backend-wasm's XNNPACK pool may use. tfjs fixes this when the wasm module
+ * starts, so it is set before `useBackend()`: a number, or 'auto' (every core where the runtime can
+ * start threads, one thread elsewhere).
+ */
+export type WasmThreads = number | 'auto';
+
+/**
+ * What a runtime must provide to start tfjs's pthread pool: Node's worker_threads reject the `blob:`
+ * URL tfjs hands its Emscripten module, browsers need cross-origin isolation. `prepare` runs just
+ * before the threaded module starts and returns a function that undoes whatever it changed.
+ */
+export interface ThreadStarter {
+  readonly runtime: string;
+  /** Cores this runtime can give the pool ('auto'). */
+  cores(): number;
+  prepare(threads: number): () => void;
+  /** Called with the started Emscripten module (Node: let its pool threads not hold the process open). */
+  started?(module: unknown): void;
+}
+
+/** XNNPACK's pool in tfjs 4.22 never goes above 8 threads. */
+export const MAX_WASM_THREADS = 8;
+
+let wanted: WasmThreads = 'auto';
+let starter: ThreadStarter | undefined;
+let started = 1;
+
+/** Sets the thread count for the next start of the wasm backend (no effect once it runs). */
+export function configureWasmThreads(threads: WasmThreads): void {
+  if (threads !== 'auto' && !(Number.isInteger(threads) && threads >= 1)) {
+    throw new RangeError(`wasm threads must be a whole number >= 1 or 'auto', got ${String(threads)}`);
+  }
+  wanted = threads;
+}
+
+/** Installed by `@bears/backend-wasm/node` (worker_threads) or by `browserThreadStarter()`. */
+export function setThreadStarter(s: ThreadStarter | undefined): void {
+  starter = s;
+}
+
+/** Threads the backend actually runs on (1 until it starts threaded). */
+export function wasmThreadCount(): number {
+  return started;
+}
+
+/** A starter for pages served cross-origin isolated (COOP + COEP): SharedArrayBuffer and Workers work. */
+export function browserThreadStarter(): ThreadStarter | undefined {
+  const g = globalThis as { crossOriginIsolated?: boolean; navigator?: { hardwareConcurrency?: number } };
+  if (g.crossOriginIsolated !== true || typeof SharedArrayBuffer === 'undefined') return undefined;
+  return { runtime: 'browser', cores: () => g.navigator?.hardwareConcurrency ?? 1, prepare: () => () => {} };
+}
+
+/** The thread count the next start will ask for, given the configuration and the runtime's starter. */
+export function plannedWasmThreads(): number {
+  const s = starter ?? browserThreadStarter();
+  if (!s) return 1;
+  const n = wanted === 'auto' ? s.cores() : wanted;
+  return Math.max(1, Math.min(MAX_WASM_THREADS, Math.floor(n)));
+}
+
+/**
+ * Starts tfjs's wasm backend on `plannedWasmThreads()` threads: the threaded SIMD build where that
+ * is more than one, else the single-threaded build. If the threaded module fails to start, the plain
+ * build is tried before giving up, so a runtime without working threads still gets a backend.
+ */
+export async function startWasm(): Promise<void> {
+  const threads = plannedWasmThreads();
+  const s = starter ?? browserThreadStarter();
+  if (threads > 1 && s) {
+    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', true);
+    setThreadsCount(threads);
+    const restore = s.prepare(threads);
+    let ok = false;
+    try {
+      ok = await tf.setBackend('wasm');
+    } catch {
+      ok = false;
+    } finally {
+      restore();
+    }
+    if (ok) {
+      s.started?.((tf.backend() as unknown as { wasm: unknown }).wasm);
+      started = getThreadsCount();
+      return;
+    }
+  }
+  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+  setThreadsCount(1);
+  if (!(await tf.setBackend('wasm'))) {
+    throw new Error('tf.setBackend("wasm") failed: the .wasm binary could not be loaded (in a browser, call setWasmPaths() from @tensorflow/tfjs-backend-wasm with where the .wasm files are served)');
+  }
+  started = 1;
+}
