@@ -17,7 +17,7 @@ import {
   makeLinearData,
   minibatchSgd,
 } from '@bears/sgd';
-import { fitAnimationGif, svgToPng } from '@bears/sgd/png';
+import { fitAnimationGif, svgToPng } from '@bears/sgd/node';
 
 const { values } = parseArgs({
   options: {

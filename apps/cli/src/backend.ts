@@ -1,18 +1,30 @@
 import { useBackend, type ActiveBackend } from '@bears/backend';
 import '@bears/backend-wasm';
+import type { ParsedArgs } from './command.js';
 import type { Output } from './output.js';
 
-let started: Promise<ActiveBackend> | undefined;
+const started = new Map<string, Promise<ActiveBackend>>();
 
-/** Starts the backend once: --backend / BEARS_BACKEND / auto. GPU backends are registered only if installed. */
-export function startBackend(out: Output): Promise<ActiveBackend> {
-  started ??= (async () => {
-    // Optional packages: a missing one just isn't registered (auto skips it; naming it explains how to install).
-    await import('@bears/backend-node-gpu' as string).catch(() => undefined);
-    const active = await useBackend();
-    out.log(`backend: ${active.name} (${active.capabilities.details ?? active.capabilities.accelerator})`);
-    for (const s of active.skipped) out.log(`  skipped ${s.name}: ${s.reason}`);
-    return active;
-  })();
-  return started;
+/**
+ * Starts the backend once per name: --backend, else BEARS_BACKEND, else auto. The result is handed to
+ * whoever needs it (learner, predict); nothing is written to process.env. GPU backends are registered
+ * only if installed.
+ */
+export function startBackend(out: Output, values: ParsedArgs['values'] = {}): Promise<ActiveBackend> {
+  const name = typeof values.backend === 'string' ? values.backend : undefined;
+  const key = name ?? '';
+  let p = started.get(key);
+  if (!p) {
+    p = (async () => {
+      // Optional packages: a missing one just isn't registered (auto skips it; naming it explains how to install).
+      await import('@bears/backend-node-gpu' as string).catch(() => undefined);
+      const active = await useBackend(name);
+      out.log(`backend: ${active.name} (${active.capabilities.details ?? active.capabilities.accelerator})`);
+      for (const s of active.skipped) out.log(`  skipped ${s.name}: ${s.reason}`);
+      return active;
+    })();
+    p.catch(() => started.delete(key));
+    started.set(key, p);
+  }
+  return p;
 }

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { ImageDataset, formatSummary } from '@bears/data';
+import { ImageDataset, formatSummary } from '@bears/data/node';
 import { existingDir, num } from './args.js';
 import { CliError } from './cli-error.js';
 import type { ParsedArgs } from './command.js';

@@ -52,7 +52,6 @@ export async function main(argv: string[], streams: Streams = process): Promise<
       streams.stdout.write(`${helpText(cmd)}\n`);
       return 0;
     }
-    if (typeof args.values.backend === 'string') process.env.BEARS_BACKEND = args.values.backend;
     const code = await cmd.run(args, out);
     return code ?? 0;
   } catch (err) {

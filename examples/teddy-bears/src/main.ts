@@ -2,8 +2,8 @@
 // discriminative learning rates, then export and predict. Usage: node dist/main.js <bears folder> [out dir]
 import '@bears/backend-wasm';
 import { useBackend } from '@bears/backend';
-import { ImageDataset, formatSummary } from '@bears/data';
-import { cnnLearner, errorRate, loadLearner, LearnerError, progressCallback } from '@bears/learner';
+import { ImageDataset, formatSummary } from '@bears/data/node';
+import { cnnLearner, errorRate, loadLearner, LearnerError, progressCallback } from '@bears/learner/node';
 import { access, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -20,7 +20,7 @@ async function main(): Promise<void> {
   // Pretrained weights: BEARS_WEIGHTS, else the copy in ../shared/models beside the data, else the arch's public URL.
   const local = path.resolve(dataDir, '../../models/mobilenet_v1_0.75_224');
   const pretrained = process.env.BEARS_WEIGHTS ?? (await access(path.join(local, 'model.json')).then(() => local, () => true as const));
-  const learn = await cnnLearner(dls, { arch: 'mobilenet_v1_0.75', pretrained, metrics: [errorRate], modelDir: path.join(outDir, 'models'), callbacks: [progressCallback()] });
+  const learn = await cnnLearner(dls, { backend, arch: 'mobilenet_v1_0.75', pretrained, metrics: [errorRate], modelDir: path.join(outDir, 'models'), callbacks: [progressCallback()] });
   console.log('\nlearn.fitOneCycle(4)  (body frozen: head trained on cached activations)');
   await learn.fitOneCycle(4);
   const frozenSec = (performance.now() - t0) / 1000;
@@ -39,7 +39,7 @@ async function main(): Promise<void> {
   const modelPath = await learn.export(path.join(outDir, 'model'));
   console.log(`\nexported to ${modelPath} (plots: losses.png, lr.png)`);
 
-  const clf = await loadLearner(modelPath);
+  const clf = await loadLearner(modelPath, { backend });
   const sample = dls.valid.slice(0, 3);
   for (const item of sample) {
     const p = await clf.predict(item.file);

@@ -4,7 +4,7 @@ import { wasmBackend } from './plugin.js';
 // Importing the package registers the backend, as tfjs backends do.
 registerBackend(wasmBackend);
 
-export { wasmBackend, WASM_PRIORITY } from './plugin.js';
+export { wasmBackend, WASM_MEMORY_BUDGET, WASM_PRIORITY } from './plugin.js';
 export { registerTrainingKernels } from './kernels/index.js';
 export { browserThreadStarter, configureWasmThreads, MAX_WASM_THREADS, plannedWasmThreads, setThreadStarter, wasmThreadCount } from './threads.js';
 export type { ThreadStarter, WasmThreads } from './threads.js';

@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { ImageDecodeError } from './errors.js';
-import { isTensor, rgbToTensor, sniffImageType, targetSize, tensorToRgb } from './codec-shared.js';
+import { isTensor, notImageReason, rgbToTensor, sniffImageType, targetSize, tensorToRgb } from './codec-shared.js';
 import type { DecodeOptions, ImageCodec, RgbImage } from './types.js';
 
 type Canvas2D = OffscreenCanvasRenderingContext2D;
@@ -19,7 +19,7 @@ export const browserCodec: ImageCodec = {
   async decodeRgb(bytes: Uint8Array, options: DecodeOptions = {}): Promise<RgbImage> {
     if (bytes.length === 0) throw new ImageDecodeError('empty file (0 bytes)');
     const kind = sniffImageType(bytes);
-    if (!kind) throw new ImageDecodeError('not an image (unknown format)');
+    if (!kind) throw new ImageDecodeError(notImageReason(bytes));
     let bitmap: ImageBitmap;
     try {
       bitmap = await createImageBitmap(new Blob([bytes as BlobPart], { type: `image/${kind}` }));
@@ -27,12 +27,18 @@ export const browserCodec: ImageCodec = {
       throw new ImageDecodeError(`${kind} data is corrupt or unsupported (${(err as Error).message})`, { cause: err });
     }
     try {
-      const size = targetSize(options.size) ?? [bitmap.height, bitmap.width];
-      const [h, w] = size;
+      let [h, w] = targetSize(options.size) ?? [bitmap.height, bitmap.width];
+      const fit = options.fit ?? 'cover';
+      if (fit === 'outside' || fit === 'inside') {
+        // Aspect ratio kept: the output covers (or fits inside) the requested box, sharp's semantics.
+        let scale = fit === 'outside' ? Math.max(w / bitmap.width, h / bitmap.height) : Math.min(w / bitmap.width, h / bitmap.height);
+        if (options.withoutEnlargement) scale = Math.min(1, scale);
+        w = Math.max(1, Math.round(bitmap.width * scale));
+        h = Math.max(1, Math.round(bitmap.height * scale));
+      }
       const { ctx } = canvas(w, h);
       ctx.fillStyle = '#ffffff';
       ctx.fillRect(0, 0, w, h);
-      const fit = options.fit ?? 'cover';
       let sx = 0, sy = 0, sw = bitmap.width, sh = bitmap.height, dx = 0, dy = 0, dw = w, dh = h;
       if (fit === 'cover') {
         const scale = Math.max(w / bitmap.width, h / bitmap.height);

@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { ImageDecodeError } from './errors.js';
-import { isTensor, rgbToTensor, sniffImageType, targetSize, tensorToRgb } from './codec-shared.js';
+import { isTensor, notImageReason, rgbToTensor, sniffImageType, targetSize, tensorToRgb } from './codec-shared.js';
 import type { DecodeOptions, ImageCodec, RgbImage } from './types.js';
 
 type Sharp = typeof import('sharp').default;
@@ -17,17 +17,13 @@ async function loadSharp(): Promise<Sharp> {
   return sharpModule;
 }
 
-/** Node codec on sharp/libvips: full decode (so truncation is caught), EXIF orientation, any colour space to sRGB. */
+/** Node codec on sharp/libvips, the one place sharp's decode settings live: full decode (so truncation is caught), EXIF orientation, any colour space to sRGB. */
 export const sharpCodec: ImageCodec = {
   name: 'sharp',
   async decodeRgb(bytes: Uint8Array, options: DecodeOptions = {}): Promise<RgbImage> {
     if (bytes.length === 0) throw new ImageDecodeError('empty file (0 bytes)');
     const kind = sniffImageType(bytes);
-    if (!kind) {
-      const head = new TextDecoder().decode(bytes.subarray(0, 64)).trimStart().toLowerCase();
-      const looksText = head.startsWith('<') || head.startsWith('{');
-      throw new ImageDecodeError(looksText ? 'not an image (looks like HTML/text)' : 'not an image (unknown format)');
-    }
+    if (!kind) throw new ImageDecodeError(notImageReason(bytes));
     const sharp = await loadSharp();
     const size = targetSize(options.size);
     try {
@@ -36,13 +32,13 @@ export const sharpCodec: ImageCodec = {
         .rotate()
         .flatten({ background: '#ffffff' })
         .toColourspace('srgb');
-      if (size) pipe = pipe.resize({ height: size[0], width: size[1], fit: options.fit ?? 'cover', position: 'centre' });
+      if (size) pipe = pipe.resize({ height: size[0], width: size[1], fit: options.fit ?? 'cover', position: 'centre', withoutEnlargement: options.withoutEnlargement ?? false });
       const { data, info } = await pipe.removeAlpha().raw().toBuffer({ resolveWithObject: true });
       if (info.channels !== 3) throw new ImageDecodeError(`unexpected channel count ${info.channels}`);
       return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height };
     } catch (err) {
       if (err instanceof ImageDecodeError) throw err;
-      throw new ImageDecodeError(`${kind} data is corrupt or truncated (${(err as Error).message})`, { cause: err });
+      throw new ImageDecodeError(`corrupt or truncated ${kind} data (${(err as Error).message})`, { cause: err });
     }
   },
   async decode(bytes: Uint8Array, options?: DecodeOptions): Promise<tf.Tensor3D> {

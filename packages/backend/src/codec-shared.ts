@@ -46,3 +46,13 @@ export function sniffImageType(bytes: Uint8Array): 'jpeg' | 'png' | 'webp' | 'gi
 function ascii(b: Uint8Array, start: number, len: number): string {
   return String.fromCharCode(...b.subarray(start, start + len));
 }
+
+/** Why bytes that sniff as no image format are not an image, for reports and errors. */
+export function notImageReason(bytes: Uint8Array): string {
+  const head = new TextDecoder().decode(bytes.subarray(0, 256)).trimStart().toLowerCase();
+  if (head.startsWith('<!doctype html') || head.startsWith('<html') || head.includes('<body') || head.includes('<head')) return 'not an image (HTML page)';
+  if (head.startsWith('<svg') || (head.startsWith('<?xml') && head.includes('<svg'))) return 'not a raster image (SVG)';
+  if (head.startsWith('{') || head.startsWith('[')) return 'not an image (JSON/text)';
+  if (head.startsWith('<')) return 'not an image (text/markup)';
+  return 'not an image (unknown format)';
+}

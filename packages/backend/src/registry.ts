@@ -13,8 +13,10 @@ const KNOWN_PACKAGES: Record<string, string> = {
   webgl: '@bears/backend-webgpu (webglBackend)',
 };
 
+/** The started backend, handed to whoever needs it (decode, memory planning): never looked up from globals. */
 export interface ActiveBackend {
   name: string;
+  plugin: BackendPlugin;
   tfBackendName: string;
   capabilities: BackendCapabilities;
   codec: ImageCodec;
@@ -100,6 +102,7 @@ async function startNamed(name: string, skipped: ActiveBackend['skipped']): Prom
   }
   return {
     name: plugin.name,
+    plugin,
     tfBackendName: plugin.tfBackendName,
     capabilities: plugin.capabilities(),
     codec: await plugin.codec(),

@@ -10,6 +10,13 @@ export interface BackendCapabilities {
   canTrain: boolean;
   /** Free text for humans: adapter name, thread count, library versions. */
   details?: string;
+  /**
+   * Bytes one training step may use (a wasm32 heap tops out at 4 GB, so wasm sets one); undefined
+   * means no hard limit is known. The learner's memory planner splits batches to fit it.
+   */
+  memoryBudgetBytes?: number;
+  /** Compute threads the backend uses, where known. */
+  threads?: number;
 }
 
 /** Availability check result: never throw from a check, say why instead. */
@@ -27,8 +34,13 @@ export interface RgbImage {
 export interface DecodeOptions {
   /** Output size: a number for a square, or [height, width]. Omit to keep the source size. */
   size?: number | [number, number];
-  /** How to reach `size`: crop the centre (fastai's Resize default), squish, or letterbox. */
-  fit?: 'cover' | 'fill' | 'contain';
+  /**
+   * How to reach `size`: crop the centre (fastai's Resize default), squish, or letterbox; or keep the
+   * aspect ratio with the output covering ('outside') or inside ('inside') `size`, so its dimensions vary.
+   */
+  fit?: 'cover' | 'fill' | 'contain' | 'outside' | 'inside';
+  /** With 'outside'/'inside': never enlarge a smaller image (default false). */
+  withoutEnlargement?: boolean;
 }
 
 /** Per-runtime image codec: bytes in, RGB out, and PNG back. */

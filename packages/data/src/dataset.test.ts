@@ -2,7 +2,8 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { formatSummary, ImageDataset } from './dataset.js';
+import { formatSummary } from './dataset.js';
+import { ImageDataset } from './dataset-node.js';
 import { cleanupTempDirs, colourDataset, solidImage, tempDir } from './test-helpers.js';
 
 const BEARS = fileURLToPath(new URL('../../../../shared/data/bears', import.meta.url));

@@ -1,8 +1,4 @@
-import { promises as fs } from 'node:fs';
-import path from 'node:path';
-import sharp from 'sharp';
-import { parseCsv } from './csv.js';
-import { hasImageExtension, imageExtensions, mapLimit, requireDir, toPosix, walkFiles } from './files.js';
+import type { ImageCodec } from '@bears/backend';
 import { BatchLoader, type LoaderOptions } from './loader.js';
 import { checkNormalization, imagenetStats, type Normalization } from './normalization.js';
 import { splitByHash } from './split.js';
@@ -25,6 +21,8 @@ export interface DatasetOptions {
   extensions?: readonly string[];
   /** A class with fewer images than this gets a warning (default 10). */
   minClassSize?: number;
+  /** The active backend's codec, used by the loaders to decode (default: the runtime's codec). */
+  codec?: ImageCodec;
 }
 
 export interface FolderOptions extends DatasetOptions {
@@ -76,11 +74,30 @@ export interface DatasetSummary {
   warnings: string[];
 }
 
-interface Entry {
+/** One image before the split: `key` is its stable id (the relative path for folders). */
+export interface Entry {
   file: string;
   key: string;
   label: number;
   valid?: boolean;
+  bytes?: Uint8Array;
+}
+
+/** An in-memory image for ImageDataset.fromItems (browser training, uploads, tests). */
+export interface MemoryItem {
+  /** Stable unique name (e.g. 'grizzly/001.jpg'): drives the hash split and names the item in reports. */
+  id: string;
+  /** Class name. */
+  label: string;
+  /** Encoded image bytes (JPEG, PNG, WEBP, ...). */
+  bytes: Uint8Array;
+  /** Put it in the validation set (true) or the training set (false); default: the hash split. */
+  valid?: boolean;
+}
+
+export interface MemoryOptions extends DatasetOptions {
+  /** Ids of the validation items, or a predicate; overrides the hash split (and item.valid). */
+  valid?: readonly string[] | ((item: MemoryItem) => boolean);
 }
 
 /** Labelled images with a deterministic train/valid split, and loaders that turn them into batches. */
@@ -95,13 +112,19 @@ export class ImageDataset {
   readonly normalize: Normalization;
   /** Problems found while building the dataset (skipped folders and files, imbalance, tiny classes). */
   readonly warnings: string[];
-  private readonly splitBy: DatasetSummary['splitBy'];
-  private sizes?: SizeStats;
-  private unreadable?: Array<{ file: string; reason: string }>;
+  /** The codec loaders decode with, when given. */
+  readonly codec?: ImageCodec;
+  protected readonly splitBy: DatasetSummary['splitBy'];
+  protected sizes?: SizeStats;
+  protected unreadable?: Array<{ file: string; reason: string }>;
+  /** Reads an item's bytes from its file (folder datasets, Node); in-memory items carry their bytes. */
+  protected read?: (file: string) => Promise<Uint8Array>;
 
-  private constructor(init: {
+  /** @internal use fromItems (or fromFolder/fromCsv from @bears/data/node). */
+  constructor(init: {
     root: string; classes: string[]; train: Item[]; valid: Item[]; options: DatasetOptions; warnings: string[]; splitBy: DatasetSummary['splitBy'];
   }) {
+    this.codec = init.options.codec;
     this.root = init.root;
     this.classes = init.classes;
     this.train = init.train;
@@ -120,105 +143,42 @@ export class ImageDataset {
   }
 
   /**
-   * One subfolder per class (`root/black/*.jpg`, ...), classes sorted; or `root/train/<class>`
-   * and `root/valid/<class>`. Hidden folders are ignored; a folder without images (like `urls/`)
-   * is skipped with a warning; an empty class folder or fewer than two classes is an error.
+   * Images held in memory, with their class names: what browser training and Workers use (no files).
+   * Classes are sorted unless `options.classes` gives them; at least two are needed.
    */
-  static async fromFolder(root: string, options: FolderOptions = {}): Promise<ImageDataset> {
+  static fromItems(items: readonly MemoryItem[], options: MemoryOptions = {}): ImageDataset {
     checkOptions(options);
-    const abs = path.resolve(root);
-    await requireDir(abs, 'dataset folder');
-    const extensions = (options.extensions ?? imageExtensions).map((e) => e.toLowerCase());
-    const dirs = await subdirs(abs);
-    const trainName = options.trainFolder ?? 'train';
-    const validNames = options.validFolder ? [options.validFolder] : ['valid', 'validation', 'val'];
-    const trainDir = dirs.find((d) => d === trainName);
-    const validDir = dirs.find((d) => validNames.includes(d));
-    const warnings: string[] = [];
-
-    if (trainDir && validDir) {
-      const t = await scanClassFolders(path.join(abs, trainDir), extensions, warnings, options.classes);
-      const v = await scanClassFolders(path.join(abs, validDir), extensions, warnings, options.classes);
-      const names = pickClasses([...new Set([...t.keys(), ...v.keys()])], options.classes, abs);
-      for (const name of v.keys()) if (!t.has(name)) warnings.push(`class '${name}' has images in ${path.join(abs, validDir)} but none in ${path.join(abs, trainDir)}`);
-      const entries: Entry[] = [];
-      names.forEach((name, label) => {
-        for (const file of t.get(name) ?? []) entries.push({ file, key: toPosix(path.relative(abs, file)), label, valid: false });
-        for (const file of v.get(name) ?? []) entries.push({ file, key: toPosix(path.relative(abs, file)), label, valid: true });
-      });
-      const others = dirs.filter((d) => d !== trainDir && d !== validDir);
-      if (others.length) warnings.push(`folders beside ${trainDir}/ and ${validDir}/ were ignored: ${others.join(', ')}`);
-      return ImageDataset.build(abs, names, entries, options, warnings, 'folders');
+    if (!Array.isArray(items)) throw new TypeError('fromItems: expected an array of { id, label, bytes }');
+    const seen = new Set<string>();
+    for (const [i, it] of items.entries()) {
+      if (!it || typeof it.id !== 'string' || !it.id) throw new TypeError(`fromItems: item ${i} needs a non-empty string id`);
+      if (typeof it.label !== 'string' || !it.label) throw new TypeError(`fromItems: item '${it.id}' needs a label (class name)`);
+      if (!(it.bytes instanceof Uint8Array)) throw new TypeError(`fromItems: item '${it.id}' needs bytes (a Uint8Array of the encoded image)`);
+      if (seen.has(it.id)) throw new TypeError(`fromItems: id '${it.id}' appears twice`);
+      seen.add(it.id);
     }
-
-    const byClass = await scanClassFolders(abs, extensions, warnings, options.classes);
-    const names = pickClasses([...byClass.keys()], options.classes, abs);
-    const entries: Entry[] = [];
-    names.forEach((name, label) => {
-      for (const file of byClass.get(name)!) entries.push({ file, key: toPosix(path.relative(abs, file)), label });
-    });
-    return ImageDataset.build(abs, names, entries, options, warnings, options.stratify ? 'stratified-hash' : 'hash');
-  }
-
-  /**
-   * A CSV of `name,label` rows, the format fastai's ImageCleaner writes (Windows '\' separators
-   * are fine), names relative to `root`. A `is_valid`/`valid` column, if present, sets the split.
-   */
-  static async fromCsv(csvPath: string, options: CsvOptions = {}): Promise<ImageDataset> {
-    checkOptions(options);
-    const csvAbs = path.resolve(csvPath);
-    let text: string;
-    try {
-      text = await fs.readFile(csvAbs, 'utf8');
-    } catch (err) {
-      const e = err as NodeJS.ErrnoException;
-      throw new Error(e.code === 'ENOENT' ? `CSV not found: ${csvAbs}` : `Cannot read CSV ${csvAbs}: ${e.message}`);
-    }
-    const root = path.resolve(options.root ?? path.dirname(csvAbs));
-    await requireDir(root, 'image root folder');
-    const rows = parseCsv(text);
-    if (rows.length < 2) throw new Error(`CSV ${csvAbs} has no rows (expected a header like name,label)`);
-    const header = rows[0]!.map((h) => h.trim().toLowerCase());
-    const nameCol = ['name', 'fname', 'file', 'filename', 'path', 'image'].map((n) => header.indexOf(n)).find((i) => i >= 0);
-    const labelCol = ['label', 'labels', 'class', 'category'].map((n) => header.indexOf(n)).find((i) => i >= 0);
-    const validCol = ['is_valid', 'valid', 'split'].map((n) => header.indexOf(n)).find((i) => i >= 0);
-    if (nameCol === undefined || labelCol === undefined) {
-      throw new Error(`CSV ${csvAbs} needs a name and a label column (header: ${rows[0]!.join(',')})`);
-    }
-    const warnings: string[] = [];
-    const raw: Array<{ file: string; key: string; label: string; valid?: boolean }> = [];
-    const missing: string[] = [];
-    for (let r = 1; r < rows.length; r++) {
-      const row = rows[r]!;
-      const name = (row[nameCol] ?? '').trim().replace(/\\/g, '/');
-      const label = (row[labelCol] ?? '').trim();
-      if (!name || !label) throw new Error(`CSV ${csvAbs} row ${r + 1}: empty ${!name ? 'name' : 'label'}`);
-      const file = path.resolve(root, name);
-      const validCell = validCol === undefined ? undefined : (row[validCol] ?? '').trim().toLowerCase();
-      const valid = validCell === undefined ? undefined : ['1', 'true', 'yes', 'valid', 'validation'].includes(validCell);
-      raw.push({ file, key: toPosix(path.relative(root, file)), label, valid });
-    }
-    await mapLimit(raw, 16, async (e) => {
-      const st = await fs.stat(e.file).catch(() => undefined);
-      if (!st?.isFile()) missing.push(e.file);
-    });
-    if (missing.length) {
-      missing.sort();
-      const list = `${missing.slice(0, 5).join(', ')}${missing.length > 5 ? `, ... (${missing.length} in all)` : ''}`;
-      if ((options.missing ?? 'error') === 'error') {
-        throw new Error(`CSV ${csvAbs} names ${missing.length} file(s) missing under ${root}: ${list}. Pass missing: 'skip' to leave them out.`);
-      }
-      warnings.push(`skipped ${missing.length} file(s) named in ${csvAbs} but missing: ${list}`);
-    }
-    const missingSet = new Set(missing);
-    const present = raw.filter((e) => !missingSet.has(e.file));
-    const names = pickClasses([...new Set(present.map((e) => e.label))], options.classes, csvAbs);
+    const names = pickClasses([...new Set(items.map((i) => i.label))], options.classes, 'the items');
     const index = new Map(names.map((n, i) => [n, i]));
-    const entries = present.filter((e) => index.has(e.label)).map((e) => ({ file: e.file, key: e.key, label: index.get(e.label)!, valid: e.valid }));
-    return ImageDataset.build(root, names, entries, options, warnings, validCol !== undefined ? 'csv-column' : options.stratify ? 'stratified-hash' : 'hash');
+    const validSet = Array.isArray(options.valid) ? new Set(options.valid) : undefined;
+    const validFn = typeof options.valid === 'function' ? options.valid : undefined;
+    const explicit = options.valid !== undefined || items.some((i) => i.valid !== undefined);
+    const entries: Entry[] = items
+      .filter((it) => index.has(it.label))
+      .map((it) => ({
+        file: it.id,
+        key: it.id,
+        label: index.get(it.label)!,
+        bytes: it.bytes,
+        ...(explicit ? { valid: validSet ? validSet.has(it.id) : validFn ? validFn(it) : (it.valid ?? false) } : {}),
+      }));
+    return this.build('(memory)', names, entries, options, [], explicit ? 'folders' : options.stratify ? 'stratified-hash' : 'hash');
   }
 
-  private static build(root: string, classes: string[], entries: Entry[], options: DatasetOptions, warnings: string[], splitBy: DatasetSummary['splitBy']): ImageDataset {
+  /** @internal the split and construction shared by every factory. */
+  static build<T extends ImageDataset>(
+    this: new (init: ConstructorParameters<typeof ImageDataset>[0]) => T,
+    root: string, classes: string[], entries: Entry[], options: DatasetOptions, warnings: string[], splitBy: DatasetSummary['splitBy'],
+  ): T {
     let train: Entry[];
     let valid: Entry[];
     if (splitBy === 'folders' || splitBy === 'csv-column') {
@@ -227,8 +187,8 @@ export class ImageDataset {
     } else {
       ({ train, valid } = splitByHash(entries, options.validPct ?? 0.2, options.seed ?? 42, options.stratify ?? false));
     }
-    const item = (e: Entry): Item => ({ file: e.file, label: e.label });
-    return new ImageDataset({ root, classes, train: train.map(item), valid: valid.map(item), options, warnings, splitBy });
+    const item = (e: Entry): Item => ({ file: e.file, label: e.label, id: e.key, ...(e.bytes ? { bytes: e.bytes } : {}) });
+    return new this({ root, classes, train: train.map(item), valid: valid.map(item), options, warnings, splitBy });
   }
 
   /** The items of one split. */
@@ -244,6 +204,8 @@ export class ImageDataset {
       size: options.size ?? this.size,
       seed: options.seed ?? this.seed,
       normalize: options.normalize ?? this.normalize,
+      ...(options.codec ?? this.codec ? { codec: options.codec ?? this.codec } : {}),
+      ...(options.read ?? this.read ? { read: options.read ?? this.read } : {}),
     });
   }
 
@@ -277,25 +239,6 @@ export class ImageDataset {
     };
   }
 
-  /** Reads every image header (not the pixels) for the size distribution and finds unreadable files. */
-  async inspect(options: { concurrency?: number } = {}): Promise<DatasetSummary> {
-    const all = [...this.train, ...this.valid];
-    const dims: Array<{ file: string; width: number; height: number }> = [];
-    const unreadable: Array<{ file: string; reason: string }> = [];
-    await mapLimit(all, options.concurrency ?? 8, async (it) => {
-      try {
-        const m = await sharp(it.file).metadata();
-        if (!m.width || !m.height) throw new Error('no dimensions');
-        const swap = (m.orientation ?? 1) >= 5;
-        dims.push({ file: it.file, width: swap ? m.height : m.width, height: swap ? m.width : m.height });
-      } catch (err) {
-        unreadable.push({ file: it.file, reason: (err as Error).message });
-      }
-    });
-    this.unreadable = unreadable.sort((a, b) => (a.file < b.file ? -1 : 1));
-    this.sizes = dims.length ? sizeStats(dims, this.size) : undefined;
-    return this.summary();
-  }
 }
 
 /** A readable multi-line table of a summary, for CLIs and logs. */
@@ -314,51 +257,13 @@ export function formatSummary(s: DatasetSummary): string {
   return out.join('\n');
 }
 
-function checkOptions(o: DatasetOptions): void {
+export function checkOptions(o: DatasetOptions): void {
   if (o.validPct !== undefined && !(o.validPct >= 0 && o.validPct < 1)) throw new RangeError(`validPct must be in [0, 1), got ${o.validPct}`);
   if (o.seed !== undefined && !Number.isFinite(o.seed)) throw new RangeError(`seed must be a number, got ${o.seed}`);
   if (o.size !== undefined && (!Number.isInteger(o.size) || o.size < 1)) throw new RangeError(`size must be a positive integer, got ${o.size}`);
 }
 
-async function subdirs(dir: string): Promise<string[]> {
-  const entries = await fs.readdir(dir, { withFileTypes: true });
-  const names: string[] = [];
-  for (const e of entries) {
-    if (e.name.startsWith('.')) continue;
-    // Symlinked class folders count too.
-    if (e.isDirectory() || (e.isSymbolicLink() && (await fs.stat(path.join(dir, e.name)).catch(() => undefined))?.isDirectory())) names.push(e.name);
-  }
-  return names.sort(codepoint);
-}
-
-/** Class folder name -> image files, sorted; warns about skipped folders and files. */
-async function scanClassFolders(dir: string, extensions: string[], warnings: string[], only?: string[]): Promise<Map<string, string[]>> {
-  const out = new Map<string, string[]>();
-  const all = await subdirs(dir);
-  // With an explicit class list, other folders are not looked at (an unrelated empty folder is fine).
-  const names = only ? all.filter((n) => only.includes(n)) : all;
-  const loose = (await fs.readdir(dir, { withFileTypes: true })).filter((e) => e.isFile() && hasImageExtension(e.name, extensions));
-  if (loose.length) warnings.push(`${loose.length} image(s) directly in ${dir} are not in a class folder and were ignored (e.g. ${loose[0]!.name})`);
-  if (all.length === 0) throw new Error(`No class folders in ${dir}: put each class's images in a subfolder named after the class (e.g. ${path.join(dir, 'grizzly')})`);
-  for (const name of names) {
-    const classDir = path.join(dir, name);
-    const files = await walkFiles(classDir);
-    if (files.length === 0) throw new Error(`Class folder ${classDir} is empty: add images or remove the folder`);
-    const images = files.filter((f) => hasImageExtension(f, extensions));
-    const others = files.filter((f) => !hasImageExtension(f, extensions) && !/\.(json|md|txt|csv)$/i.test(f));
-    if (images.length === 0) {
-      warnings.push(`folder ${classDir} has no images (${files.length} other file(s)); not used as a class`);
-      continue;
-    }
-    if (others.length) {
-      warnings.push(`${others.length} file(s) in ${classDir} without an image extension were skipped (e.g. ${path.basename(others[0]!)}); verifyImages can fix odd names`);
-    }
-    out.set(name, images);
-  }
-  return out;
-}
-
-function pickClasses(found: string[], wanted: string[] | undefined, where: string): string[] {
+export function pickClasses(found: string[], wanted: string[] | undefined, where: string): string[] {
   let names = [...found].sort(codepoint);
   if (wanted) {
     const missing = wanted.filter((c) => !found.includes(c));
@@ -389,7 +294,7 @@ function balanceWarnings(ds: ImageDataset, minClassSize: number): string[] {
   return out;
 }
 
-function sizeStats(dims: Array<{ file: string; width: number; height: number }>, size: number): SizeStats {
+export function sizeStats(dims: Array<{ file: string; width: number; height: number }>, size: number): SizeStats {
   const stat = (xs: number[]) => {
     const s = [...xs].sort((a, b) => a - b);
     return { min: s[0]!, median: s[Math.floor((s.length - 1) / 2)]!, max: s[s.length - 1]! };
@@ -404,6 +309,6 @@ function sizeStats(dims: Array<{ file: string; width: number; height: number }>,
   return { count: dims.length, width: stat(dims.map((d) => d.width)), height: stat(dims.map((d) => d.height)), shortSide, smallest };
 }
 
-function codepoint(a: string, b: string): number {
+export function codepoint(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }

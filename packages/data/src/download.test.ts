@@ -125,7 +125,7 @@ describe('parseUrlList', () => {
   });
   it('reads the lesson URL lists (blank lines, duplicates, .csv without header, no final newline)', async () => {
     const urls = path.join(BEARS, 'urls');
-    const { readUrlList } = await import('./url-list.js');
+    const { readUrlList } = await import('./url-list-file.js');
     expect(await readUrlList(path.join(urls, 'ActionMichael/urls_grizzly.txt'))).toHaveLength(319);
     expect(await readUrlList(path.join(urls, 'collinswm/urls_black.csv'))).toHaveLength(80);
     expect(await readUrlList(path.join(urls, 'deepakbas/urls_black.txt'))).toHaveLength(400);

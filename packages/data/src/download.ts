@@ -2,8 +2,10 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { sniffImageType } from '@bears/backend';
 import sharp from 'sharp';
-import { extensionFor, isTempFile, notImageReason, writeFileAtomic } from './files.js';
-import { readUrlList } from './url-list.js';
+import { extensionFor, notImageReason } from './files.js';
+import { isTempFile, writeFileAtomic } from './fs-utils.js';
+import { readUrlList } from './url-list-file.js';
+import { fetchBytes, FetchError } from './fetch-bytes.js';
 
 export interface DownloadOptions {
   /** Downloads in flight at once (default 8). */
@@ -88,12 +90,6 @@ const DEFAULT_HEADERS: Record<string, string> = {
   'user-agent': 'Mozilla/5.0 (compatible; bears-data/0.1; +https://github.com/bears)',
   accept: 'image/avif,image/webp,image/png,image/jpeg,image/*;q=0.8,*/*;q=0.5',
 };
-
-class FetchFailure extends Error {
-  constructor(message: string, readonly retryable: boolean, readonly httpStatus?: number) {
-    super(message);
-  }
-}
 
 /**
  * Downloads images from a URL list (an array, or a file: one URL per line, or a CSV with a url
@@ -225,13 +221,13 @@ export async function downloadImages(urlsOrFile: string | readonly (string | URL
       try {
         const { bytes, httpStatus, finalUrl } = await fetchBytes(parsed, { timeoutMs, maxBytes, headers, signal: controller.signal });
         const kind = sniffImageType(bytes);
-        if (!kind) throw new FetchFailure(notImageReason(bytes), false, httpStatus);
+        if (!kind) throw new FetchError(notImageReason(bytes), false, httpStatus);
         if (validate === 'decode') {
           try {
             // Decode at a small size: libjpeg still reads every scan, so truncation is caught cheaply.
             await sharp(bytes, { failOn: 'warning', limitInputPixels: 268_402_689 }).resize(32, 32, { fit: 'inside' }).raw().toBuffer();
           } catch (err) {
-            throw new FetchFailure(`${kind} data is corrupt or truncated (${(err as Error).message})`, false, httpStatus);
+            throw new FetchError(`${kind} data is corrupt or truncated (${(err as Error).message})`, false, httpStatus);
           }
         }
         const number = reuseFile ? fileNumber(reuseFile) : allocateNumber(index);
@@ -240,7 +236,7 @@ export async function downloadImages(urlsOrFile: string | readonly (string | URL
         await writeFileAtomic(path.join(destDir, file), bytes);
         return { url, index, status: 'ok', file, bytes: bytes.length, format: kind, httpStatus, attempts: attempt, ...(finalUrl !== url ? { finalUrl } : {}) };
       } catch (err) {
-        const failure = err instanceof FetchFailure ? err : new FetchFailure((err as Error).message ?? String(err), false);
+        const failure = err instanceof FetchError ? err : new FetchError((err as Error).message ?? String(err), false);
         if (aborted) return { url, index, status: 'failed', error: 'aborted', attempts: attempt };
         if (!failure.retryable || attempt > retries) {
           return { url, index, status: 'failed', error: failure.message, attempts: attempt, ...(failure.httpStatus ? { httpStatus: failure.httpStatus } : {}) };
@@ -268,70 +264,6 @@ export async function downloadImages(urlsOrFile: string | readonly (string | URL
     aborted,
     results: finalResults,
   };
-}
-
-async function fetchBytes(
-  url: URL,
-  opts: { timeoutMs: number; maxBytes: number; headers: Record<string, string>; signal: AbortSignal },
-): Promise<{ bytes: Uint8Array; httpStatus: number; finalUrl: string }> {
-  const controller = new AbortController();
-  let timedOut = false;
-  const timer = setTimeout(() => { timedOut = true; controller.abort(); }, opts.timeoutMs);
-  const onOuterAbort = () => controller.abort();
-  opts.signal.addEventListener('abort', onOuterAbort, { once: true });
-  let received = 0;
-  let expected: number | undefined;
-  try {
-    const res = await fetch(url, { headers: opts.headers, redirect: 'follow', signal: controller.signal });
-    const status = res.status;
-    if (!res.ok) {
-      await res.body?.cancel().catch(() => {});
-      const retryable = status >= 500 || status === 429 || status === 408;
-      throw new FetchFailure(`HTTP ${status}${res.statusText ? ` ${res.statusText}` : ''}`, retryable, status);
-    }
-    const lengthHeader = res.headers.get('content-length');
-    expected = lengthHeader !== null && /^\d+$/.test(lengthHeader) ? Number(lengthHeader) : undefined;
-    if (expected !== undefined && expected > opts.maxBytes) {
-      await res.body?.cancel().catch(() => {});
-      throw new FetchFailure(`too large: Content-Length ${expected} bytes exceeds maxBytes ${opts.maxBytes}`, false, status);
-    }
-    const chunks: Uint8Array[] = [];
-    if (res.body) {
-      const reader = res.body.getReader();
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        received += value.byteLength;
-        if (received > opts.maxBytes) {
-          await reader.cancel().catch(() => {});
-          throw new FetchFailure(`too large: body exceeds maxBytes ${opts.maxBytes}`, false, status);
-        }
-        chunks.push(value);
-      }
-    }
-    if (expected !== undefined && received < expected) {
-      throw new FetchFailure(`connection closed early (received ${received} of ${expected} bytes)`, true, status);
-    }
-    if (received === 0) throw new FetchFailure('empty response body', false, status);
-    const bytes = new Uint8Array(received);
-    let offset = 0;
-    for (const c of chunks) { bytes.set(c, offset); offset += c.byteLength; }
-    return { bytes, httpStatus: status, finalUrl: res.url || url.href };
-  } catch (err) {
-    if (err instanceof FetchFailure) throw err;
-    if (timedOut) throw new FetchFailure(`timed out after ${opts.timeoutMs} ms`, true);
-    if (opts.signal.aborted) throw new FetchFailure('aborted', false);
-    const e = err as Error & { cause?: { code?: string; message?: string } };
-    if (expected !== undefined && received < expected) {
-      throw new FetchFailure(`connection closed early (received ${received} of ${expected} bytes)`, true);
-    }
-    const cause = e.cause?.code ?? e.cause?.message;
-    if (/redirect/i.test(e.cause?.message ?? '')) throw new FetchFailure(`too many redirects (${e.cause?.message})`, false);
-    throw new FetchFailure(`network error: ${e.message}${cause ? ` (${cause})` : ''}`, true);
-  } finally {
-    clearTimeout(timer);
-    opts.signal.removeEventListener('abort', onOuterAbort);
-  }
 }
 
 async function readManifest(file: string): Promise<Manifest> {

@@ -1,10 +1,7 @@
-export { downloadImages } from './download.js';
-export type { DownloadOptions, DownloadProgress, DownloadResult, DownloadStatus, DownloadSummary } from './download.js';
-export { parseUrlList, readUrlList } from './url-list.js';
-export { verifyImages } from './verify.js';
-export type { VerifyAction, VerifyEntry, VerifyOptions, VerifyReport, VerifyVerdict } from './verify.js';
+// @bears/data root entry: Web-standard (no node:*, no sharp): in-memory datasets, the loader, the one
+// preprocessing function, augmentation, seeded randomness. Folders, download and verify: '@bears/data/node'.
 export { ImageDataset, formatSummary } from './dataset.js';
-export type { ClassCount, CsvOptions, DatasetOptions, DatasetSummary, FolderOptions, SizeStats } from './dataset.js';
+export type { ClassCount, CsvOptions, DatasetOptions, DatasetSummary, FolderOptions, MemoryItem, MemoryOptions, SizeStats } from './dataset.js';
 export { BatchLoader } from './loader.js';
 export type { LoaderOptions } from './loader.js';
 export type { Batch, Item, Split } from './types.js';
@@ -15,10 +12,11 @@ export {
   validResizes,
 } from './transforms.js';
 export type { AugmentOptions, AugmentParams, PadMode, ResizeMethod, ValidResize } from './transforms.js';
-export { ImageLoadError, decodeAugmentedInto, decodeCenterInto, loadImageTensor } from './image.js';
-export type { LoadImageOptions } from './image.js';
-export { showBatch } from './show-batch.js';
-export type { ShowBatchOptions, ShowBatchResult } from './show-batch.js';
+export { ImageLoadError, checkImageBytes, decodeAugmented, decodeForModel, preprocess } from './preprocess.js';
+export type { PreprocessOptions } from './preprocess.js';
 export { splitByHash } from './split.js';
 export { Rng, hashUnit } from './prng.js';
 export { imageExtensions } from './files.js';
+export { parseUrlList } from './url-list.js';
+export { fetchBytes, FetchError } from './fetch-bytes.js';
+export type { FetchBytesOptions, FetchedBytes } from './fetch-bytes.js';

@@ -6,7 +6,7 @@ import { useBackend } from '@bears/backend';
 import * as tf from '@tensorflow/tfjs-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ImageDataset } from './dataset.js';
+import { ImageDataset } from './dataset-node.js';
 import { ImageLoadError, loadImageTensor } from './image.js';
 import { imagenetStats, inceptionStats } from './normalization.js';
 import { showBatch } from './show-batch.js';

@@ -1,6 +1,6 @@
-import os from 'node:os';
+import { codecForRuntime, detectRuntime, type ImageCodec } from '@bears/backend';
 import * as tf from '@tensorflow/tfjs-core';
-import { decodeAugmentedInto, decodeCenterInto, ImageLoadError } from './image.js';
+import { decodeAugmented, decodeForModel, ImageLoadError } from './preprocess.js';
 import { checkNormalization, imagenetStats, type Normalization } from './normalization.js';
 import { Rng } from './prng.js';
 import { augTransforms, isValidResize, type AugmentOptions, type ValidResize } from './transforms.js';
@@ -39,6 +39,22 @@ export interface LoaderOptions {
   onError?: 'throw' | 'skip';
   /** Where skip warnings go (default console.warn). */
   onSkip?: (error: ImageLoadError) => void;
+  /** The active backend's image codec, which decodes every image (default: the runtime's codec). */
+  codec?: ImageCodec;
+  /** Reads the bytes of an item that carries none (a folder dataset passes its file reader). */
+  read?: (file: string) => Promise<Uint8Array>;
+}
+
+/** Reads files in Node when no reader was given (a specifier bundlers do not follow: Node only). */
+async function defaultRead(file: string): Promise<Uint8Array> {
+  if (detectRuntime() !== 'node') throw new ImageLoadError(file, 'the item has no bytes and the loader has no read() for files');
+  const spec = './image.js';
+  return ((await import(/* @vite-ignore */ spec)) as typeof import('./image.js')).readImageFile(file);
+}
+
+function defaultConcurrency(): number {
+  const cores = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 2;
+  return Math.max(2, Math.min(8, 2 * cores));
 }
 
 /** A seeded, prefetching batch iterator over a list of items; memory stays bounded by prefetch x batch. */
@@ -65,6 +81,9 @@ export class BatchLoader implements AsyncIterable<Batch> {
   private readonly prefetch: number;
   private readonly onError: 'throw' | 'skip';
   private readonly onSkip: (error: ImageLoadError) => void;
+  private readonly codecOption?: ImageCodec;
+  private readonly read: (file: string) => Promise<Uint8Array>;
+  private codecPromise?: Promise<ImageCodec>;
 
   constructor(items: readonly Item[], split: Split, options: LoaderOptions & { size: number; seed: number }) {
     this.items = items;
@@ -83,12 +102,20 @@ export class BatchLoader implements AsyncIterable<Batch> {
       throw new RangeError(`validResize must be 'crop', 'squish' or 'pad', got ${String(options.validResize)}`);
     }
     this.validResize = options.validResize ?? fallback;
-    this.concurrency = int(options.concurrency ?? Math.max(2, Math.min(8, 2 * os.availableParallelism())), 'concurrency', 1);
+    this.concurrency = int(options.concurrency ?? defaultConcurrency(), 'concurrency', 1);
+    this.codecOption = options.codec;
+    this.read = options.read ?? defaultRead;
     this.prefetch = int(options.prefetch ?? 2, 'prefetch', 0);
     this.onError = options.onError ?? 'throw';
     if (this.onError !== 'throw' && this.onError !== 'skip') throw new RangeError(`onError must be 'throw' or 'skip', got ${String(this.onError)}`);
     this.onSkip = options.onSkip ?? ((e) => console.warn(`[bears/data] skipped ${e.file}: ${e.reason}`));
     this.length = this.dropLast ? Math.floor(items.length / this.batchSize) : Math.ceil(items.length / this.batchSize);
+  }
+
+  /** The codec images are decoded with (the one given, else the runtime's). */
+  codec(): Promise<ImageCodec> {
+    this.codecPromise ??= this.codecOption ? Promise.resolve(this.codecOption) : codecForRuntime();
+    return this.codecPromise;
   }
 
   /** The item order of an epoch (the seeded shuffle, or the list order). */
@@ -145,12 +172,14 @@ export class BatchLoader implements AsyncIterable<Batch> {
       await limit.acquire();
       try {
         if (isCancelled()) return;
+        const codec = await this.codec();
+        const bytes = item.bytes ?? (await this.read(item.file));
         if (this.augment) {
           // Seeded per (epoch, position): results do not depend on decode order or concurrency.
           const rng = new Rng(this.seed, 'augment', epoch, start + k);
-          await decodeAugmentedInto(item.file, s, this.transforms, rng, this.normalize, data, k * per);
+          await decodeAugmented(codec, bytes, { size: s, augment: this.transforms, rng, normalize: this.normalize, name: item.file }, data, k * per);
         } else {
-          await decodeCenterInto(item.file, s, this.validResize, this.normalize, data, k * per);
+          await decodeForModel(codec, bytes, { size: s, resize: this.validResize, normalize: this.normalize, name: item.file }, data, k * per);
         }
         ok[k] = true;
         this.stats.decoded++;

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs-core';
 import sharp from 'sharp';
 import type { OverlayOptions } from 'sharp';
-import { writeFileAtomic } from './files.js';
+import { writeFileAtomic } from './fs-utils.js';
 import { checkNormalization, imagenetStats, type Normalization } from './normalization.js';
 
 export interface ShowBatchOptions {

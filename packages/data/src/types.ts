@@ -1,9 +1,14 @@
 import type * as tf from '@tensorflow/tfjs-core';
 
-/** One labelled image: an absolute file path and the index of its class in `dataset.classes`. */
+/** One labelled image and the index of its class in `dataset.classes`. */
 export interface Item {
+  /** Where it came from: an absolute path for folder datasets, the id for in-memory ones. */
   file: string;
   label: number;
+  /** Stable name in reports: the path relative to the dataset root (POSIX separators), or the given id. */
+  id?: string;
+  /** Encoded image bytes, for in-memory datasets (browsers, Workers); absent: read from `file`. */
+  bytes?: Uint8Array;
 }
 
 export type Split = 'train' | 'valid';

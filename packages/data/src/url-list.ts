@@ -1,4 +1,3 @@
-import { promises as fs } from 'node:fs';
 import { parseCsv } from './csv.js';
 
 const URL_COLUMNS = ['url', 'urls', 'image_url', 'imageurl', 'image', 'link', 'src', 'contenturl'];
@@ -25,20 +24,4 @@ export function parseUrlList(text: string): string[] {
     urls = URL_COLUMNS.includes(first.toLowerCase()) ? lines.slice(1) : lines;
   }
   return [...new Set(urls)];
-}
-
-/** Reads a URL list file (text or CSV, see parseUrlList), naming the file in errors. */
-export async function readUrlList(file: string): Promise<string[]> {
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    throw new Error(e.code === 'ENOENT' ? `URL list not found: ${file}` : `Cannot read URL list ${file}: ${e.message}`);
-  }
-  try {
-    return parseUrlList(text);
-  } catch (err) {
-    throw new Error(`${file}: ${(err as Error).message}`);
-  }
 }

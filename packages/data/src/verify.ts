@@ -3,7 +3,8 @@ import path from 'node:path';
 import { sniffImageType } from '@bears/backend';
 import sharp from 'sharp';
 import type { FormatEnum, Metadata } from 'sharp';
-import { extensionFor, extensionMatches, mapLimit, notImageReason, requireDir, toPosix, walkFiles, writeFileAtomic, type ImageKind } from './files.js';
+import { extensionFor, extensionMatches, mapLimit, notImageReason, type ImageKind } from './files.js';
+import { requireDir, toPosix, walkFiles, writeFileAtomic } from './fs-utils.js';
 
 export interface VerifyOptions {
   /** Delete bad files instead of moving them to the quarantine folder (default false). */

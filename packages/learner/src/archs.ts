@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { ARCH_CHECKSUMS } from './arch-checksums.js';
-import { LearnerError } from './errors.js';
-import { downloadModel, isUrl, loadLayersModelFrom, readModelFolder, type DownloadOptions } from './model-files.js';
+import { detectRuntime } from '@bears/backend';
+import { LearnerError, ModelFileError } from './errors.js';
+import { modelArtifactsFrom, type ArtifactsOptions } from './model-files.js';
 import { imagenetStats, inceptionStats, unitStats, type Normalization } from './normalization.js';
 import { resnetBody, type ResNetDepth } from './resnet.js';
 
@@ -110,7 +111,29 @@ export interface Body {
   pretrained: boolean;
 }
 
-export interface LoadBodyOptions extends DownloadOptions {
+/**
+ * Reads a layers model (model.json + shards) for a body from a folder or URL. The default is Node's
+ * disk cache ('@bears/learner/node') in Node, and a plain fetch into memory elsewhere.
+ */
+export type ModelReader = (source: string, options: ArtifactsOptions & { cacheDir?: string }) => Promise<tf.io.ModelArtifacts>;
+
+/** The runtime's reader: Node's cache by a specifier bundlers do not follow, else fetch (URLs only). */
+export const defaultModelReader: ModelReader = async (source, options) => {
+  if (detectRuntime() === 'node') {
+    const spec = './model-cache.js';
+    return ((await import(/* @vite-ignore */ spec)) as typeof import('./model-cache.js')).readModelArtifacts(source, options);
+  }
+  if (!/^https?:\/\//i.test(source) && !/^(blob|data):/i.test(source) && !source.startsWith('/') && !source.startsWith('.')) {
+    throw new LearnerError(`cannot read '${source}' here: outside Node a model source must be a URL`);
+  }
+  return modelArtifactsFrom(new URL(source, (globalThis as { location?: { href: string } }).location?.href).href, options);
+};
+
+export interface LoadBodyOptions extends ArtifactsOptions {
+  /** Download cache for pretrained weights in Node (default $BEARS_CACHE/models or ~/.cache/bears/models). */
+  cacheDir?: string;
+  /** How model files are read (default: defaultModelReader). */
+  readModel?: ModelReader;
   /** true: the arch's ImageNet weights; false: random init; a string: folder/URL of model.json to load instead. */
   pretrained?: boolean | string;
   inputSize?: number;
@@ -158,7 +181,13 @@ export async function loadBody(archOrName: string | ArchSpec, options: LoadBodyO
   if (arch.build) {
     model = arch.build(inputSize);
     if (typeof pretrained === 'string') {
-      const src = await loadLayersModelFrom(pretrained, options);
+      const artifacts = await (options.readModel ?? defaultModelReader)(pretrained, options);
+      let src: tfl.LayersModel;
+      try {
+        src = await tfl.loadLayersModel(tf.io.fromMemory(artifacts));
+      } catch (err) {
+        throw new ModelFileError(pretrained, `could not be built into a layers model: ${(err as Error).message}`, { cause: err });
+      }
       copyWeightsByName(src, model, pretrained);
       src.dispose();
     } else if (pretrained) {
@@ -169,8 +198,7 @@ export async function loadBody(archOrName: string | ArchSpec, options: LoadBodyO
   } else {
     const source = typeof pretrained === 'string' ? pretrained : arch.source!;
     const checksums = typeof pretrained === 'string' ? undefined : arch.checksums;
-    const dir = isUrl(source) ? await downloadModel(source, { ...options, checksums }) : source.replace(/model\.json$/, '') || '.';
-    const artifacts = await readModelFolder(dir, checksums);
+    const artifacts = await (options.readModel ?? defaultModelReader)(source, { ...options, checksums });
     artifacts.modelTopology = withInputSize(artifacts.modelTopology, inputSize) as tf.io.ModelArtifacts['modelTopology'];
     if (!pretrained) {
       // Same topology, random weights (a baseline to show what pretraining buys).

@@ -1,21 +1,32 @@
+// Node-only: checkpoints as folders on disk (weights, optimizer state, recorder, where a fit stood).
 import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { writeFileAtomic } from '@bears/data/node';
 import type { OptimizerState } from '@bears/sgd';
 import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ModelFileError } from './errors.js';
-import { writeFileAtomic } from './fs-atomic.js';
+import type { FitState } from './fit-state.js';
 import { sha256 } from './hash.js';
 import { Recorder } from './recorder.js';
 import { CHECKPOINT_FORMAT_VERSION, LIBRARY_VERSION } from './version.js';
-import type { Learner } from './learner.js';
 
-/** Where an interrupted fit stood, so it can resume on the same schedule. */
-export interface FitState {
-  kind: 'oneCycle';
-  epochs: number;
-  lr: number | [number, number];
-  frozen: boolean;
-  completedEpochs: number;
+export type { FitState };
+
+/** What a checkpoint reads and restores (the Learner; an interface, so this module does not import it). */
+export interface CheckpointTarget {
+  readonly options: { modelDir: string };
+  readonly body: { arch: { name: string } };
+  readonly classes: string[];
+  readonly inputSize: number;
+  readonly isFrozen: boolean;
+  readonly epochsTrained: number;
+  readonly recorder: Recorder;
+  namedWeights(): Map<string, tfl.LayerVariable>;
+  variableNames(): Map<string, string>;
+  optimizerState(): Promise<OptimizerState | undefined>;
+  currentFitState(): FitState | undefined;
+  restoreState(state: { optimizer?: OptimizerState; recorder?: Recorder; frozen: boolean; epochsTrained: number }): void;
 }
 
 interface TensorSpec {
@@ -66,7 +77,7 @@ class Packer {
   }
 }
 
-function checkpointDir(learner: Learner, name: string): string {
+function checkpointDir(learner: CheckpointTarget, name: string): string {
   if (!name || /[\\/]|^\.\.?$/.test(name)) throw new ModelFileError(String(name), 'is not a valid checkpoint name (no slashes)');
   return path.join(learner.options.modelDir, name);
 }
@@ -74,7 +85,7 @@ function checkpointDir(learner: Learner, name: string): string {
 let tmpCounter = 0;
 
 /** Writes a checkpoint into a temp folder, then swaps it in with renames so a crash never leaves a half-written one. */
-export async function saveCheckpoint(learner: Learner, name: string): Promise<string> {
+export async function saveCheckpoint(learner: CheckpointTarget, name: string): Promise<string> {
   const dir = checkpointDir(learner, name);
   const weights = new Packer();
   const weightSpecs: TensorSpec[] = [];
@@ -115,7 +126,7 @@ export async function saveCheckpoint(learner: Learner, name: string): Promise<st
     weights: weightSpecs,
     optimizer,
     recorder: learner.recorder.toJSON(),
-    files: { 'weights.bin': sha256(weightBytes), 'optimizer.bin': sha256(optBytes) },
+    files: { 'weights.bin': await sha256(weightBytes), 'optimizer.bin': await sha256(optBytes) },
   };
   const tmp = `${dir}.tmp-${process.pid}-${tmpCounter++}`;
   await rm(tmp, { recursive: true, force: true });
@@ -151,7 +162,7 @@ async function readChecked(dir: string, file: string, expected?: string): Promis
   } catch (err) {
     throw new ModelFileError(p, `is missing or unreadable (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, { cause: err });
   }
-  if (expected && sha256(bytes) !== expected) throw new ModelFileError(p, 'sha256 does not match checkpoint.json: the file is corrupt');
+  if (expected && (await sha256(bytes)) !== expected) throw new ModelFileError(p, 'sha256 does not match checkpoint.json: the file is corrupt');
   return bytes;
 }
 
@@ -165,7 +176,7 @@ function view(bytes: Uint8Array, spec: TensorSpec, file: string): Float32Array {
 }
 
 /** Restores a checkpoint onto the learner (or, with peekFitState, only reads where its fit stood). */
-export async function loadCheckpoint(learner: Learner, name: string, options: { peekFitState?: boolean } = {}): Promise<FitState | undefined> {
+export async function loadCheckpoint(learner: CheckpointTarget, name: string, options: { peekFitState?: boolean } = {}): Promise<FitState | undefined> {
   const dir = await findCheckpoint(checkpointDir(learner, name));
   const jsonPath = path.join(dir, 'checkpoint.json');
   let json: CheckpointJson;

@@ -1,16 +1,16 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { mkdir, readFile } from 'node:fs/promises';
-import path from 'node:path';
-import { LearnerError, ModelFileError } from './errors.js';
-import { writeFileAtomic } from './fs-atomic.js';
-import { sha256 } from './hash.js';
-import { predictImages, type ImageInput, type Prediction } from './inference.js';
-import { parseModelJson, toArtifacts } from './model-files.js';
-import type { Normalization } from './normalization.js';
+import type { ActiveBackend, ImageCodec } from '@bears/backend';
 import type { ValidResize } from '@bears/data';
+import { LearnerError, ModelFileError } from './errors.js';
+import type { LearnerData } from './feature-cache.js';
+import { sha256 } from './hash.js';
+import { concatPool } from './head.js';
+import { codecOf, inputFor, predictImages, runPrepared, toPredictions, type ImageInput, type Prediction } from './inference.js';
+import { fetchBytes, parseModelJson, toArtifacts } from './model-files.js';
+import type { Normalization } from './normalization.js';
+import { collectPreds, type GetPredsOptions, type Preds } from './preds.js';
 import { EXPORT_FORMAT_VERSION, LIBRARY_VERSION } from './version.js';
-import type { Learner } from './learner.js';
 
 /** metadata.json of an exported model folder. */
 export interface ExportMetadata {
@@ -25,6 +25,8 @@ export interface ExportMetadata {
   normalize: Normalization;
   /** How predict fits a photo to the square input, as validation did (absent in older exports: 'crop'). */
   resize?: ValidResize;
+  /** The layer whose output is the body's feature map (the head pools it); absent in older exports. */
+  bodyOutput?: string;
   /** The model outputs softmax probabilities. */
   output: 'probabilities';
   createdAt: string;
@@ -34,15 +36,28 @@ export interface ExportMetadata {
   files: Record<string, string>;
 }
 
+/** What an export needs from a learner (an interface, so this module does not import the Learner). */
+export interface Exportable {
+  inferenceModel(): tfl.LayersModel;
+  readonly body: { arch: { name: string }; model: tfl.LayersModel };
+  readonly classes: string[];
+  readonly inputSize: number;
+  readonly normalize: Normalization;
+  readonly validResize: ValidResize;
+  readonly recorder: { epochs: Array<{ validLoss: number; metrics: Record<string, number> }> };
+}
+
 function weightBytes(data: tf.io.WeightData | undefined): Uint8Array {
   if (!data) return new Uint8Array(0);
   const buf = Array.isArray(data) ? tf.io.CompositeArrayBuffer.join(data) : data;
   return new Uint8Array(buf);
 }
 
-/** Writes model.json + weights.bin (a standard tfjs layers model) and metadata.json; metadata goes last. */
-export async function exportLearner(learner: Learner, dir: string): Promise<string> {
-  await mkdir(dir, { recursive: true });
+/**
+ * The export as a map of file name to bytes, in any runtime: model.json + weights.bin (a standard
+ * tfjs layers model) and metadata.json with the sha256 of each (Web Crypto). Write metadata.json last.
+ */
+export async function exportToFiles(learner: Exportable): Promise<Record<string, Uint8Array>> {
   let artifacts: tf.io.ModelArtifacts | undefined;
   await learner.inferenceModel().save(
     tf.io.withSaveHandler(async (a) => {
@@ -62,6 +77,7 @@ export async function exportLearner(learner: Learner, dir: string): Promise<stri
     }),
   );
   const last = learner.recorder.epochs[learner.recorder.epochs.length - 1];
+  const bodyOut = learner.body.model.outputs[0] as tfl.SymbolicTensor;
   const metadata: ExportMetadata = {
     format: 'bears-learner',
     formatVersion: EXPORT_FORMAT_VERSION,
@@ -72,22 +88,35 @@ export async function exportLearner(learner: Learner, dir: string): Promise<stri
     inputSize: learner.inputSize,
     normalize: learner.normalize,
     resize: learner.validResize,
+    bodyOutput: bodyOut.sourceLayer.name,
     output: 'probabilities',
     createdAt: new Date().toISOString(),
     ...(last ? { validation: { loss: last.validLoss, metrics: last.metrics } } : {}),
-    files: { 'model.json': sha256(modelJson), 'weights.bin': sha256(weights) },
+    files: { 'model.json': await sha256(modelJson), 'weights.bin': await sha256(weights) },
   };
-  await writeFileAtomic(path.join(dir, 'weights.bin'), weights);
-  await writeFileAtomic(path.join(dir, 'model.json'), modelJson);
-  await writeFileAtomic(path.join(dir, 'metadata.json'), JSON.stringify(metadata, null, 2));
-  return dir;
+  return {
+    'model.json': modelJson,
+    'weights.bin': weights,
+    'metadata.json': new TextEncoder().encode(JSON.stringify(metadata, null, 2)),
+  };
 }
 
-/** An exported classifier loaded for inference (any backend). */
-export class ExportedLearner {
+export interface LoadExportOptions {
+  /** The active backend: its codec decodes images (default: the runtime's codec). */
+  backend?: ActiveBackend;
+  /** Names files in errors (a folder path, say); default: the URL or 'files'. */
+  where?: string;
+}
+
+/** An exported classifier loaded for inference, in any runtime and on any backend. */
+export class ExportedModel {
+  private featureModel?: tfl.LayersModel;
+  private codecPromise?: Promise<ImageCodec>;
+
   constructor(
     readonly model: tfl.LayersModel,
     readonly metadata: ExportMetadata,
+    private readonly backend?: ActiveBackend,
   ) {}
 
   get classes(): string[] {
@@ -98,12 +127,79 @@ export class ExportedLearner {
     return this.metadata.inputSize;
   }
 
+  /** How inputs are prepared: size, normalization and fit, as validation did. */
+  get input(): { inputSize: number; normalize: Normalization; resize: ValidResize } {
+    return { inputSize: this.inputSize, normalize: this.metadata.normalize, resize: this.metadata.resize ?? 'crop' };
+  }
+
+  private codec(): Promise<ImageCodec> {
+    this.codecPromise ??= codecOf(this.backend);
+    return this.codecPromise;
+  }
+
   async predict(image: ImageInput): Promise<Prediction> {
     return (await this.predictBatch([image]))[0]!;
   }
 
   async predictBatch(images: ImageInput[], options: { batchSize?: number } = {}): Promise<Prediction[]> {
-    return predictImages(this.model, images, { classes: this.classes, inputSize: this.inputSize, normalize: this.metadata.normalize, resize: this.metadata.resize ?? 'crop', batchSize: options.batchSize });
+    return predictImages(this.model, images, { ...this.input, classes: this.classes, codec: await this.codec(), batchSize: options.batchSize });
+  }
+
+  /** One input as model input floats (size*size*3): what predict feeds the model; for micro-batching. */
+  async prepare(image: ImageInput): Promise<Float32Array> {
+    return inputFor(image, this.input, await this.codec());
+  }
+
+  /** Predictions for n inputs already prepared (n*size*size*3 floats, e.g. from prepare()). */
+  async predictPrepared(batch: Float32Array, n: number): Promise<Prediction[]> {
+    return toPredictions(await runPrepared(this.model, batch, n, this.inputSize), this.classes.length, this.classes);
+  }
+
+  private features4(): tfl.LayersModel {
+    if (!this.featureModel) {
+      const name = this.metadata.bodyOutput;
+      let layer: tfl.layers.Layer | undefined;
+      try {
+        layer = name ? this.model.getLayer(name) : (this.model.getLayer('pool_max').inboundNodes[0]?.inboundLayers[0] as tfl.layers.Layer | undefined);
+      } catch {
+        layer = undefined;
+      }
+      if (!layer) throw new LearnerError(`this export does not say where its body ends (metadata.bodyOutput '${String(name)}' not found); export it again with this version`);
+      this.featureModel = tfl.model({ inputs: this.model.inputs, outputs: [layer.output as tfl.SymbolicTensor, this.model.outputs[0]!] });
+    }
+    return this.featureModel;
+  }
+
+  /** Pooled body features (concat pool, n x featureDim) of the inputs. */
+  async features(images: ImageInput[]): Promise<{ features: Float32Array; featureDim: number }> {
+    const per = this.inputSize * this.inputSize * 3;
+    const batch = new Float32Array(images.length * per);
+    for (const [i, im] of images.entries()) batch.set(await this.prepare(im), i * per);
+    const f = tf.tidy(() => {
+      const [map] = this.features4().predict(tf.tensor4d(batch, [images.length, this.inputSize, this.inputSize, 3])) as tf.Tensor[];
+      return concatPool(map as tf.Tensor4D);
+    });
+    try {
+      return { features: (await f.data()) as Float32Array, featureDim: f.shape[1] };
+    } finally {
+      f.dispose();
+    }
+  }
+
+  /** Per-item predictions over a dataset (an @bears/data ImageDataset), in dataset order. */
+  async getPreds(dataset: LearnerData, options: GetPredsOptions = {}): Promise<Preds> {
+    const fm = options.withFeatures ? this.features4() : undefined;
+    return collectPreds(
+      dataset,
+      this.classes,
+      (x, withFeatures) => {
+        if (!withFeatures || !fm) return { probs: this.model.predict(x) as tf.Tensor2D };
+        const [map, probs] = fm.predict(x) as tf.Tensor[];
+        return { probs: probs as tf.Tensor2D, features: concatPool(map as tf.Tensor4D) };
+      },
+      { size: this.inputSize, normalize: this.metadata.normalize, resize: this.metadata.resize ?? 'crop', codec: await this.codec() },
+      options,
+    );
   }
 
   dispose(): void {
@@ -111,53 +207,64 @@ export class ExportedLearner {
   }
 }
 
-async function readRequired(file: string): Promise<Uint8Array> {
+/** @deprecated the old name of ExportedModel. */
+export const ExportedLearner = ExportedModel;
+export type ExportedLearner = ExportedModel;
+
+function decodeJson<T>(bytes: Uint8Array, where: string): T {
   try {
-    return await readFile(file);
+    return JSON.parse(new TextDecoder().decode(bytes)) as T;
   } catch (err) {
-    throw new ModelFileError(file, `is missing or unreadable (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); is this a folder written by learner.export()?`, { cause: err });
+    throw new ModelFileError(where, `is not valid JSON (${(err as Error).message}): the file is corrupt`, { cause: err });
   }
 }
 
-/** Loads a folder written by export(): checks format version and every file's checksum, then builds the model. */
-export async function loadLearner(dir: string): Promise<ExportedLearner> {
-  const metaPath = path.join(dir, 'metadata.json');
-  const metaBytes = await readRequired(metaPath);
-  let meta: ExportMetadata;
-  try {
-    meta = JSON.parse(new TextDecoder().decode(metaBytes)) as ExportMetadata;
-  } catch (err) {
-    throw new ModelFileError(metaPath, `is not valid JSON (${(err as Error).message}): the file is corrupt`, { cause: err });
-  }
-  if (meta?.format !== 'bears-learner') throw new ModelFileError(metaPath, `is not a Bears model export (format '${String(meta?.format)}')`);
+/** Checks metadata.json's format, version and required fields. */
+export function checkMetadata(meta: ExportMetadata, where: string): ExportMetadata {
+  if (meta?.format !== 'bears-learner') throw new ModelFileError(where, `is not a Bears model export (format '${String(meta?.format)}')`);
   if (typeof meta.formatVersion !== 'number' || meta.formatVersion > EXPORT_FORMAT_VERSION || meta.formatVersion < 1) {
     throw new ModelFileError(
-      metaPath,
+      where,
       `has export format version ${String(meta.formatVersion)} (written by @bears/learner ${meta.libraryVersion}); this @bears/learner ${LIBRARY_VERSION} reads format ${EXPORT_FORMAT_VERSION}: use a matching version`,
     );
   }
   if (!Array.isArray(meta.classes) || meta.classes.length < 2 || !meta.inputSize || !meta.normalize || !meta.files) {
-    throw new ModelFileError(metaPath, 'lacks classes, inputSize, normalize or files: the file is corrupt');
+    throw new ModelFileError(where, 'lacks classes, inputSize, normalize or files: the file is corrupt');
   }
-  const bytes: Record<string, Uint8Array> = {};
+  return meta;
+}
+
+/**
+ * Loads an export in any runtime, from a map of file name to bytes or from the URL of its folder
+ * (fetch). Checks the format version and every file's sha256 (Web Crypto) before building the model.
+ * In Node, loadLearner(dir) from '@bears/learner/node' reads a folder.
+ */
+export async function loadExport(source: { files: Record<string, Uint8Array> } | string, options: LoadExportOptions = {}): Promise<ExportedModel> {
+  const base = typeof source === 'string' ? source.replace(/\/?$/, '/') : undefined;
+  const where = (f: string) => (options.where ? `${options.where.replace(/\/?$/, '/')}${f}` : base ? new URL(f, base).href : f);
+  const files: Record<string, Uint8Array> = typeof source === 'string' ? {} : { ...source.files };
+  const get = async (f: string): Promise<Uint8Array> => {
+    if (files[f]) return files[f]!;
+    if (!base) throw new ModelFileError(where(f), 'is missing; is this an export written by learner.export() / exportToFiles()?');
+    files[f] = await fetchBytes(new URL(f, base).href);
+    return files[f]!;
+  };
+  const meta = checkMetadata(decodeJson<ExportMetadata>(await get('metadata.json'), where('metadata.json')), where('metadata.json'));
   for (const [file, expected] of Object.entries(meta.files)) {
-    const p = path.join(dir, file);
-    bytes[file] = await readRequired(p);
-    if (sha256(bytes[file]!) !== expected) throw new ModelFileError(p, 'sha256 does not match metadata.json: the file is corrupt or was modified');
+    if ((await sha256(await get(file))) !== expected) throw new ModelFileError(where(file), 'sha256 does not match metadata.json: the file is corrupt or was modified');
   }
-  const mjPath = path.join(dir, 'model.json');
-  const mj = parseModelJson(new TextDecoder().decode(bytes['model.json'] ?? (await readRequired(mjPath))), mjPath);
-  const shards = await Promise.all(mj.weightsManifest.flatMap((g) => g.paths).map((p) => bytes[p] ?? readRequired(path.join(dir, p))));
+  const mj = parseModelJson(new TextDecoder().decode(await get('model.json')), where('model.json'));
+  const shards = await Promise.all(mj.weightsManifest.flatMap((g) => g.paths).map((p) => get(p)));
   let model: tfl.LayersModel;
   try {
     model = await tfl.loadLayersModel(tf.io.fromMemory(toArtifacts(mj, shards)));
   } catch (err) {
-    throw new ModelFileError(mjPath, `could not be loaded as a layers model: ${(err as Error).message}`, { cause: err });
+    throw new ModelFileError(where('model.json'), `could not be loaded as a layers model: ${(err as Error).message}`, { cause: err });
   }
   const outUnits = (model.outputs[0]!.shape as number[])[1];
   if (outUnits !== meta.classes.length) {
     model.dispose();
-    throw new ModelFileError(metaPath, `lists ${meta.classes.length} classes but the model outputs ${outUnits}`);
+    throw new ModelFileError(where('metadata.json'), `lists ${meta.classes.length} classes but the model outputs ${outUnits}`);
   }
-  return new ExportedLearner(model, meta);
+  return new ExportedModel(model, meta, options.backend);
 }

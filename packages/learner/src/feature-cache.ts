@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
+import type { ImageCodec } from '@bears/backend';
 import { Rng, type Batch, type Item, type LoaderOptions, type ValidResize } from '@bears/data';
 import { LearnerError } from './errors.js';
 import { concatPool } from './head.js';
@@ -26,6 +27,9 @@ export interface FeatureCacheOptions {
   validResize?: ValidResize;
   concurrency?: number;
   seed?: number;
+  /** Decodes the images (the learner's backend codec). */
+  codec?: ImageCodec;
+  onProgress?: (p: { phase: string; done: number; total: number }) => void;
 }
 
 function permutation(n: number, seed: number): number[] {
@@ -63,6 +67,9 @@ export class FeatureCache {
 
   static async build(data: LearnerData, body: tfl.LayersModel, options: FeatureCacheOptions): Promise<FeatureCache> {
     const views = Math.max(1, Math.floor(options.views));
+    const total = views * data.train.length + data.valid.length;
+    let done = 0;
+    options.onProgress?.({ phase: 'features', done, total });
     const extract = async (split: 'train' | 'valid', view: number, expected: number) => {
       let out: Float32Array | undefined;
       const labels = new Int32Array(expected);
@@ -80,6 +87,7 @@ export class FeatureCache {
         dropLast: false,
         ...(options.validResize ? { validResize: options.validResize } : {}),
         ...(options.seed !== undefined ? { seed: options.seed } : {}),
+        ...(options.codec ? { codec: options.codec } : {}),
       });
       for await (const b of loader) {
         const pooled = tf.tidy(() => concatPool(body.apply(b.x, { training: false }) as tf.Tensor4D));
@@ -92,6 +100,8 @@ export class FeatureCache {
         out.set(vals, n * dim);
         labels.set((await b.y.data()) as Int32Array, n);
         n += bs;
+        done += bs;
+        options.onProgress?.({ phase: 'features', done, total });
       }
       if (n !== expected) throw new LearnerError(`the ${split} loader yielded ${n} images, the dataset lists ${expected}`);
       return { feats: out ?? new Float32Array(0), labels };

@@ -1,14 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { readFile } from 'node:fs/promises';
-import { activeBackend, type ImageCodec } from '@bears/backend';
+import { codecForRuntime, detectRuntime, tensorToRgb, type ActiveBackend, type ImageCodec, type RgbImage } from '@bears/backend';
+import { decodeForModel, ImageLoadError, preprocess, type Normalization, type ValidResize } from '@bears/data';
 import { LearnerError } from './errors.js';
 import { concatPoolLayers } from './head.js';
-import { normalizePixels, type Normalization } from './normalization.js';
-import { resizeFit, type ValidResize } from '@bears/data';
 
-/** A file path, encoded image bytes, or a pixel tensor ([h, w, 3] or [1, h, w, 3], values 0..255). */
-export type ImageInput = string | Uint8Array | ArrayBuffer | tf.Tensor3D | tf.Tensor4D;
+/**
+ * What predict takes: encoded image bytes, decoded RGB pixels, a pixel tensor ([h, w, 3] or
+ * [1, h, w, 3], values 0..255), or (Node only) a file path.
+ */
+export type ImageInput = string | Uint8Array | ArrayBuffer | RgbImage | tf.Tensor3D | tf.Tensor4D;
 
 export interface Prediction {
   label: string;
@@ -17,13 +18,12 @@ export interface Prediction {
   probabilities: number[];
 }
 
-export interface PredictContext {
-  classes: string[];
+/** How a model wants its input: every predict path (learner, export, serving) goes through inputFor(). */
+export interface InputSpec {
   inputSize: number;
   normalize: Normalization;
   /** How a photo fits the square input (default 'crop'). */
-  resize?: ValidResize;
-  batchSize?: number;
+  resize: ValidResize;
 }
 
 /** Body + concat pool + head (+ softmax) as one layers graph sharing the given layers' weights. */
@@ -34,79 +34,102 @@ export function buildInferenceModel(body: tfl.LayersModel, head: tfl.Sequential)
   return tfl.model({ inputs: body.inputs, outputs: probs, name: 'bears_classifier' });
 }
 
-let codecPromise: Promise<ImageCodec> | undefined;
-async function codec(): Promise<ImageCodec> {
-  const active = activeBackend();
-  if (active) return active.codec;
-  codecPromise ??= import('@bears/backend/node').then((m) => m.sharpCodec);
-  return codecPromise;
+/** The codec of the backend handed over; without one, the runtime's (sharp in Node, canvas in browsers). */
+export function codecOf(backend: ActiveBackend | undefined): Promise<ImageCodec> {
+  return backend ? Promise.resolve(backend.codec) : codecForRuntime();
 }
 
-/** A pixel tensor made square like the codec would: centre crop, zero padding, or as is (squish). */
-function fitSquare(img: tf.Tensor3D, resize: ValidResize): tf.Tensor3D {
-  const [h, w] = img.shape;
-  if (h === w || resize === 'squish') return img;
-  const side = resize === 'crop' ? Math.min(h, w) : Math.max(h, w);
-  if (resize === 'crop') return tf.slice(img, [Math.floor((h - side) / 2), Math.floor((w - side) / 2), 0], [side, side, 3]);
-  const top = Math.floor((side - h) / 2);
-  const left = Math.floor((side - w) / 2);
-  return tf.pad(img, [[top, side - h - top], [left, side - w - left], [0, 0]]);
+function isRgbImage(x: unknown): x is RgbImage {
+  const r = x as RgbImage;
+  return !!r && typeof r === 'object' && r.data instanceof Uint8Array && Number.isInteger(r.width) && Number.isInteger(r.height);
 }
 
-/** Decodes one input to a normalized [size, size, 3] tensor (validation-style centre crop). */
-export async function imageToInput(image: ImageInput, size: number, normalize: Normalization, resize: ValidResize = 'crop'): Promise<tf.Tensor3D> {
-  if (image instanceof tf.Tensor) {
-    const t = image.rank === 4 ? image : image.rank === 3 ? image : undefined;
-    if (!t || t.shape[t.rank - 1] !== 3 || (t.rank === 4 && t.shape[0] !== 1)) {
-      throw new LearnerError(`predict: a tensor input must be [h, w, 3] or [1, h, w, 3] pixels 0..255, got shape [${image.shape}]`);
-    }
-    return tf.tidy(() => {
-      const img = fitSquare(tf.cast(t.rank === 4 ? tf.squeeze(t, [0]) : t, 'float32') as tf.Tensor3D, resize);
-      const resized = img.shape[0] === size && img.shape[1] === size ? img : tf.image.resizeBilinear(img, [size, size], true);
-      return normalizePixels(resized as tf.Tensor3D, normalize);
-    });
-  }
-  let bytes: Uint8Array;
-  let name = 'image bytes';
-  if (typeof image === 'string') {
-    name = image;
-    try {
-      bytes = await readFile(image);
-    } catch (err) {
-      throw new LearnerError(`predict: cannot read ${image} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, { cause: err });
-    }
-  } else if (image instanceof Uint8Array) bytes = image;
-  else if (image instanceof ArrayBuffer) bytes = new Uint8Array(image);
-  else throw new LearnerError(`predict: expected a file path, image bytes or a tensor, got ${Object.prototype.toString.call(image)}`);
-  let pixels: tf.Tensor3D;
+async function readFileNode(file: string): Promise<Uint8Array> {
+  if (detectRuntime() !== 'node') throw new LearnerError(`predict: a file path ('${file}') works only in Node; pass the image bytes`);
+  const spec = '@bears/data/node';
+  return ((await import(/* @vite-ignore */ spec)) as typeof import('@bears/data/node')).readImageFile(file);
+}
+
+/**
+ * One input to model input floats (size*size*3, normalized): bytes through the codec and
+ * decodeForModel, pixels through preprocess(). The same file gives the same floats as validation.
+ */
+export async function inputFor(image: ImageInput, spec: InputSpec, codec: ImageCodec): Promise<Float32Array> {
+  const opts = { size: spec.inputSize, resize: spec.resize, normalize: spec.normalize };
   try {
-    pixels = await (await codec()).decode(bytes, { size, fit: resizeFit(resize) });
+    if (image instanceof tf.Tensor) {
+      const t = image as tf.Tensor;
+      if (t.shape[t.rank - 1] !== 3 || (t.rank !== 3 && !(t.rank === 4 && t.shape[0] === 1))) {
+        throw new LearnerError(`predict: a tensor input must be [h, w, 3] or [1, h, w, 3] pixels 0..255, got shape [${t.shape}]`);
+      }
+      const img = t.rank === 4 ? tf.squeeze(t, [0]) as tf.Tensor3D : (t as tf.Tensor3D);
+      try {
+        return preprocess(await tensorToRgb(img), opts);
+      } finally {
+        if (img !== t) img.dispose();
+      }
+    }
+    if (isRgbImage(image)) return preprocess(image, opts);
+    if (typeof image === 'string') {
+      let bytes: Uint8Array;
+      try {
+        bytes = await readFileNode(image);
+      } catch (err) {
+        throw new LearnerError(`predict: cannot read ${image} (${err instanceof ImageLoadError ? err.reason : (err as Error).message})`, { cause: err });
+      }
+      return await decodeForModel(codec, bytes, { ...opts, name: image });
+    }
+    if (image instanceof Uint8Array) return await decodeForModel(codec, image, { ...opts, name: 'image bytes' });
+    if (image instanceof ArrayBuffer) return await decodeForModel(codec, new Uint8Array(image), { ...opts, name: 'image bytes' });
   } catch (err) {
-    throw new LearnerError(`predict: cannot decode ${name}: ${(err as Error).message}`, { cause: err });
+    if (err instanceof LearnerError) throw err;
+    const what = err instanceof ImageLoadError ? `${err.file}: ${err.reason}` : (err as Error).message;
+    throw new LearnerError(`predict: cannot decode ${what}`, { cause: err });
   }
-  const out = normalizePixels(pixels, normalize);
-  pixels.dispose();
+  throw new LearnerError(`predict: expected image bytes, RGB pixels, a pixel tensor or (Node) a file path, got ${Object.prototype.toString.call(image)}`);
+}
+
+/** Probabilities (n x k, row-major) to predictions. */
+export function toPredictions(probs: Float32Array, k: number, classes: string[]): Prediction[] {
+  const out: Prediction[] = [];
+  for (let i = 0; i < probs.length / k; i++) {
+    const p = Array.from(probs.subarray(i * k, (i + 1) * k));
+    let index = 0;
+    for (let j = 1; j < k; j++) if (p[j]! > p[index]!) index = j;
+    out.push({ label: classes[index] ?? String(index), index, probabilities: p });
+  }
   return out;
 }
 
-/** Runs a classifier that outputs probabilities over decoded images, in batches. */
-export async function predictImages(model: tfl.LayersModel, images: ImageInput[], ctx: PredictContext): Promise<Prediction[]> {
+/** Runs a probabilities model on n already-preprocessed inputs (n*size*size*3 floats). */
+export async function runPrepared(model: tfl.LayersModel, batch: Float32Array, n: number, size: number): Promise<Float32Array> {
+  if (!(batch instanceof Float32Array) || !Number.isInteger(n) || n < 1 || batch.length !== n * size * size * 3) {
+    throw new LearnerError(`predictPrepared: expected ${n} x ${size} x ${size} x 3 floats, got ${batch?.length}`);
+  }
+  const probs = tf.tidy(() => model.predict(tf.tensor4d(batch, [n, size, size, 3])) as tf.Tensor2D);
+  try {
+    return (await probs.data()) as Float32Array;
+  } finally {
+    probs.dispose();
+  }
+}
+
+/** Predicts over inputs in batches, through inputFor (one preprocessing road). */
+export async function predictImages(
+  model: tfl.LayersModel,
+  images: ImageInput[],
+  ctx: InputSpec & { classes: string[]; codec: ImageCodec; batchSize?: number },
+): Promise<Prediction[]> {
   if (!Array.isArray(images)) throw new LearnerError('predictBatch: expected an array of images');
   const bs = ctx.batchSize ?? 16;
+  const per = ctx.inputSize * ctx.inputSize * 3;
   const out: Prediction[] = [];
   for (let s = 0; s < images.length; s += bs) {
-    const inputs = await Promise.all(images.slice(s, s + bs).map((im) => imageToInput(im, ctx.inputSize, ctx.normalize, ctx.resize)));
-    const probs = tf.tidy(() => model.predict(tf.stack(inputs)) as tf.Tensor2D);
-    tf.dispose(inputs);
-    const vals = (await probs.data()) as Float32Array;
-    const k = probs.shape[1];
-    probs.dispose();
-    for (let i = 0; i < vals.length / k; i++) {
-      const p = Array.from(vals.subarray(i * k, (i + 1) * k));
-      let index = 0;
-      for (let j = 1; j < k; j++) if (p[j]! > p[index]!) index = j;
-      out.push({ label: ctx.classes[index] ?? String(index), index, probabilities: p });
-    }
+    const chunk = images.slice(s, s + bs);
+    const batch = new Float32Array(chunk.length * per);
+    for (const [i, im] of chunk.entries()) batch.set(await inputFor(im, ctx, ctx.codec), i * per);
+    const probs = await runPrepared(model, batch, chunk.length, ctx.inputSize);
+    out.push(...toPredictions(probs, ctx.classes.length, ctx.classes));
   }
   return out;
 }

@@ -1,11 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { ImageDataset } from '@bears/data';
+import { ImageDataset } from '@bears/data/node';
 import { cp, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { cnnLearner, evenMults, type Learner } from './learner.js';
 import { customArch } from './archs.js';
-import { loadLearner } from './export.js';
+import { loadLearner } from './export-node.js';
 import { accuracy, errorRate } from './metrics.js';
 import { checkpointCallback, progressCallback, type Callback } from './callbacks.js';
 import { cpuBackend, registerBackend, useBackend } from '@bears/backend';

@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { activeBackend, detectRuntime, type ActiveBackend, type ImageCodec } from '@bears/backend';
 import { isValidResize, type ValidResize } from '@bears/data';
 import { AdamW, lrFind as sgdLrFind, oneCycle, type LrFindResult, type OptimizerState } from '@bears/sgd';
-import { loadBody, type ArchSpec, type Body } from './archs.js';
+import { loadBody, type ArchSpec, type Body, type ModelReader } from './archs.js';
 import type { Callback, FitEvent } from './callbacks.js';
 import { LearnerError } from './errors.js';
 import { concatPool, createHead, type HeadOptions } from './head.js';
@@ -12,15 +13,31 @@ import { formatHeader, formatRow, Recorder, type EpochRecord } from './recorder.
 import { lineChartSvg, svgToPng } from './plot.js';
 import { FeatureCache, type LearnerData } from './feature-cache.js';
 import { planPhysicalBatch, type BatchPlan } from './memory.js';
-import { buildInferenceModel, predictImages, type Prediction, type ImageInput } from './inference.js';
-import { loadCheckpoint, saveCheckpoint, type FitState } from './checkpoint.js';
-import { exportLearner } from './export.js';
+import { buildInferenceModel, codecOf, predictImages, type Prediction, type ImageInput } from './inference.js';
+import type { FitState } from './fit-state.js';
+import { collectPreds, type GetPredsOptions, type OnProgress, type Preds } from './preds.js';
+
+/** The Node-only part (checkpoints and export folders), by a specifier bundlers do not follow. */
+async function nodePart(what: string): Promise<typeof import('./node.js')> {
+  if (detectRuntime() !== 'node') throw new LearnerError(`${what} writes folders, which needs Node; in browsers use exportToFiles(learner)`);
+  const spec = './node.js';
+  return (await import(/* @vite-ignore */ spec)) as typeof import('./node.js');
+}
 
 export interface CnnLearnerOptions {
+  /**
+   * The started backend (from useBackend()): its codec decodes every image and its capabilities set
+   * the memory budget. Default: the one useBackend() started last.
+   */
+  backend?: ActiveBackend;
+  /** How pretrained model files are read (default: Node's disk cache in Node, fetch elsewhere). */
+  readModel?: ModelReader;
   /** Registered arch name ('mobilenet_v1_0.75', 'darknet_tiny', 'resnet18/34/50') or a spec (customArch()). */
   arch?: string | ArchSpec;
   /** true: ImageNet weights; false: random init; a string: folder/URL of a layers model.json to start from. */
   pretrained?: boolean | string;
+  /** Folder or URL of the pretrained weights (a layers model.json): the same as `pretrained: '<folder|URL>'`. */
+  weights?: string;
   /** Validation metrics, fastai style. Default [errorRate]. */
   metrics?: Metric[];
   /** Input size; defaults to the dataset's size, else the arch's. */
@@ -57,7 +74,7 @@ export interface CnnLearnerOptions {
   bodyBn?: 'frozen' | 'batch';
   /** Force the physical (micro-)batch size of body training; default: planned from the memory budget. */
   physicalBatchSize?: number;
-  /** Memory budget for one training step in bytes (default on wasm: 1.25 GB of its 4 GB heap). */
+  /** Memory budget for one training step in bytes (default: the backend's capabilities.memoryBudgetBytes; wasm: 1.25 GB). */
   memoryBudgetBytes?: number;
   head?: HeadOptions;
   seed?: number;
@@ -149,6 +166,9 @@ export class Learner {
   private fitState?: FitState;
   private readonly groupVars: [tf.Variable[], tf.Variable[], tf.Variable[]];
   private readonly log: (line: string) => void;
+  /** The backend handed over (or started last): decodes images, sets the memory budget. */
+  readonly backend?: ActiveBackend;
+  private codecPromise?: Promise<ImageCodec>;
 
   constructor(
     readonly data: LearnerData,
@@ -164,6 +184,7 @@ export class Learner {
     this.metrics = options.metrics ?? [errorRate];
     this.options = { batchSize: 64, wd: 1e-2, featureCache: true, cacheViews: 2, modelDir: 'models', stopOnDivergence: true, ...options };
     this.log = options.log ?? ((l) => console.log(l));
+    this.backend = options.backend ?? activeBackend();
     this.head = createHead(body.channels * 2, this.classes.length, { seed: options.seed, ...options.head });
     const vars = (layers: tfl.layers.Layer[]) => layers.flatMap((l) => l.trainableWeights.map((w) => w.read() as tf.Variable));
     this.groupVars = [vars(body.groups[0]), vars(body.groups[1]), vars(this.head.layers)];
@@ -216,8 +237,14 @@ export class Learner {
     return this.frozen && this.options.featureCache;
   }
 
+  /** The codec every image of this learner is decoded with (training, validation, predict). */
+  codec(): Promise<ImageCodec> {
+    this.codecPromise ??= codecOf(this.backend);
+    return this.codecPromise;
+  }
+
   /** Computes (or reuses) the frozen body's activations for every image: K augmented views of train, one of valid. */
-  async prepareFeatures(): Promise<FeatureCache> {
+  async prepareFeatures(options: { onProgress?: OnProgress } = {}): Promise<FeatureCache> {
     if (this.cache && this.cache.bodyVersion === this.bodyVersion) return this.cache;
     this.cache?.dispose();
     const t0 = performance.now();
@@ -230,6 +257,8 @@ export class Learner {
       validResize: this.validResize,
       concurrency: this.options.concurrency,
       seed: this.options.seed,
+      codec: await this.codec(),
+      onProgress: options.onProgress,
     });
     this.log(
       `cached body activations: ${this.data.train.length} train images x ${this.cache.views} augmented view${this.cache.views > 1 ? 's' : ''} + ${this.data.valid.length} valid in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
@@ -252,6 +281,7 @@ export class Learner {
       epoch: epochIndex,
       dropLast: this.data.train.length > bs,
       concurrency: this.options.concurrency,
+      codec: await this.codec(),
       ...(this.options.seed !== undefined ? { seed: this.options.seed } : {}),
     });
     for await (const b of loader) yield { x: b.x, y: b.y, features: false };
@@ -334,6 +364,8 @@ export class Learner {
       this.plan = await planPhysicalBatch({
         logical: this.options.batchSize,
         budgetBytes: this.options.memoryBudgetBytes,
+        capabilities: this.backend?.capabilities,
+        backendName: this.backend?.name,
         probe: (k) => {
           const xs = tf.slice(batch.x, 0, Math.min(k, n));
           const ys = tf.slice(batch.y, 0, Math.min(k, n));
@@ -361,7 +393,7 @@ export class Learner {
         b.x.dispose();
       }
     } else {
-      const loader = this.data.loader('valid', { batchSize: Math.min(this.options.batchSize, 16), size: this.inputSize, normalize: this.normalize, validResize: this.validResize, concurrency: this.options.concurrency });
+      const loader = this.data.loader('valid', { batchSize: Math.min(this.options.batchSize, 16), size: this.inputSize, normalize: this.normalize, validResize: this.validResize, concurrency: this.options.concurrency, codec: await this.codec() });
       for await (const b of loader) {
         logitsParts.push(tf.tidy(() => this.logits(b.x, false, false)));
         labelParts.push(tf.clone(b.y));
@@ -477,7 +509,7 @@ export class Learner {
   private async tryResume(name: string, key: Omit<FitState, 'completedEpochs'>): Promise<FitState | undefined> {
     let st: FitState | undefined;
     try {
-      st = await loadCheckpoint(this, name, { peekFitState: true });
+      st = await (await nodePart('fitOneCycle({ resume })')).loadCheckpoint(this, name, { peekFitState: true });
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw err;
@@ -608,14 +640,14 @@ export class Learner {
     return this.fitState;
   }
 
-  /** Saves weights, optimizer state, recorder and progress to `${modelDir}/${name}` atomically. Returns the folder. */
+  /** Saves weights, optimizer state, recorder and progress to `${modelDir}/${name}` atomically (Node). Returns the folder. */
   async save(name: string): Promise<string> {
-    return saveCheckpoint(this, name);
+    return (await nodePart('save()')).saveCheckpoint(this, name);
   }
 
-  /** Restores a checkpoint written by save(). */
+  /** Restores a checkpoint written by save() (Node). */
   async load(name: string): Promise<void> {
-    await loadCheckpoint(this, name);
+    await (await nodePart('load()')).loadCheckpoint(this, name);
   }
 
   /** Body + pooling + head as one layers graph (what export() writes and predict() runs); it shares the training weights. */
@@ -624,9 +656,9 @@ export class Learner {
     return this.inference;
   }
 
-  /** Exports weights, topology and metadata.json for loadLearner(). Returns the folder. */
+  /** Exports weights, topology and metadata.json to a folder for loadLearner() (Node; elsewhere exportToFiles()). Returns the folder. */
   async export(dir: string): Promise<string> {
-    return exportLearner(this, dir);
+    return (await nodePart('export(dir)')).exportLearner(this, dir);
   }
 
   async predict(image: ImageInput): Promise<Prediction> {
@@ -634,7 +666,25 @@ export class Learner {
   }
 
   async predictBatch(images: ImageInput[]): Promise<Prediction[]> {
-    return predictImages(this.inferenceModel(), images, { classes: this.classes, inputSize: this.inputSize, normalize: this.normalize, resize: this.validResize });
+    return predictImages(this.inferenceModel(), images, { classes: this.classes, inputSize: this.inputSize, normalize: this.normalize, resize: this.validResize, codec: await this.codec() });
+  }
+
+  /**
+   * Per-item predictions in dataset order (validation-style input: no augmentation), with per-item
+   * losses and pooled body features on request: the base for interpretation and cleaning.
+   */
+  async getPreds(options: GetPredsOptions = {}): Promise<Preds> {
+    return collectPreds(
+      this.data,
+      this.classes,
+      (x, withFeatures) => {
+        const pooled = concatPool(this.body.model.apply(x, { training: false }) as tf.Tensor4D);
+        const probs = tf.softmax(this.head.apply(pooled, { training: false }) as tf.Tensor2D) as tf.Tensor2D;
+        return withFeatures ? { probs, features: pooled } : { probs };
+      },
+      { size: this.inputSize, normalize: this.normalize, resize: this.validResize, codec: await this.codec(), concurrency: this.options.concurrency },
+      { batchSize: Math.min(this.options.batchSize, 16), ...options },
+    );
   }
 
   /** Frees tensors held by the learner (weights, optimizer slots, cached activations). */
@@ -662,9 +712,10 @@ export async function cnnLearner(data: LearnerData, options: CnnLearnerOptions =
   }
   if (typeof data.loader !== 'function') throw new LearnerError('cnnLearner: data must have a loader(split, options) method (an @bears/data ImageDataset)');
   const body = await loadBody(options.arch ?? 'mobilenet_v1_0.75', {
-    pretrained: options.pretrained ?? true,
+    pretrained: options.pretrained ?? options.weights ?? true,
     inputSize: options.size ?? dataSize(data),
     cacheDir: options.cacheDir,
+    ...(options.readModel ? { readModel: options.readModel } : {}),
   });
   return new Learner(data, body, options);
 }

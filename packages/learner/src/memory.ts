@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import type { BackendCapabilities } from '@bears/backend';
 
 export interface BatchPlan {
   logical: number;
@@ -8,18 +9,26 @@ export interface BatchPlan {
   message: string;
 }
 
-/** wasm32 heaps top out at 4 GB, and batch 8 of MobileNet at 224 px already overflows in practice (kernel scratch and fragmentation come on top of the tensors tf.profile sees): stay well below. */
+/** @deprecated the wasm backend now reports its budget in capabilities().memoryBudgetBytes (the same 1.25 GB). */
 export const WASM_DEFAULT_BUDGET = 1.25e9;
 
 /**
  * Picks the largest micro-batch whose training step fits the memory budget, measuring a step's peak
  * tensor memory at 1 and 2 images (tf.profile) so the estimate matches this model and size. Batches
  * larger than that are split and their gradients accumulated (same result when batch norm uses running
- * statistics). Only wasm has a hard budget by default; other backends keep the logical batch.
+ * statistics). The budget is the one given, else the backend's (capabilities.memoryBudgetBytes: wasm
+ * has one); without either the logical batch is kept.
  */
-export async function planPhysicalBatch(options: { logical: number; budgetBytes?: number; probe: (images: number) => void; safety?: number }): Promise<BatchPlan> {
+export async function planPhysicalBatch(options: {
+  logical: number;
+  budgetBytes?: number;
+  capabilities?: Pick<BackendCapabilities, 'memoryBudgetBytes'>;
+  backendName?: string;
+  probe: (images: number) => void;
+  safety?: number;
+}): Promise<BatchPlan> {
   const { logical } = options;
-  const budget = options.budgetBytes ?? (tf.getBackend() === 'wasm' ? WASM_DEFAULT_BUDGET : undefined);
+  const budget = options.budgetBytes ?? options.capabilities?.memoryBudgetBytes;
   if (budget === undefined || logical <= 1) return { logical, physical: logical, bytesPerImage: 0, message: '' };
   const safety = options.safety ?? 1.5;
   const base = tf.memory().numBytes;
@@ -32,7 +41,7 @@ export async function planPhysicalBatch(options: { logical: number; budgetBytes?
   const mb = (b: number) => `${Math.round(b / 1e6)} MB`;
   const message =
     physical < logical
-      ? `memory: a training step needs about ${mb(perImage)} per image on '${tf.getBackend()}' (budget ${mb(budget)}, in use ${mb(base)}), so each batch of ${logical} runs as ${Math.ceil(logical / physical)} micro-batches of ${physical} with gradient accumulation`
+      ? `memory: a training step needs about ${mb(perImage)} per image on '${options.backendName ?? tf.getBackend()}' (budget ${mb(budget)}, in use ${mb(base)}), so each batch of ${logical} runs as ${Math.ceil(logical / physical)} micro-batches of ${physical} with gradient accumulation`
       : '';
   return { logical, physical, bytesPerImage: perImage, message };
 }

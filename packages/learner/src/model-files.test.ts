@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:http';
 import { readFile, readdir, rm, truncate, writeFile, cp } from 'node:fs/promises';
 import path from 'node:path';
-import { downloadModel, loadLayersModelFrom, readModelFolder } from './model-files.js';
+import { downloadModel, loadLayersModelFrom, readModelFolder } from './model-cache.js';
 import { ARCH_CHECKSUMS } from './arch-checksums.js';
 import { MOBILENET_DIR, makeTinyModelFolder, tempDir, wasm } from './test-support/fixtures.js';
 

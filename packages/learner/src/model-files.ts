@@ -1,10 +1,6 @@
-import * as tf from '@tensorflow/tfjs-core';
-import * as tfl from '@tensorflow/tfjs-layers';
-import { mkdir, readFile, rm, stat } from 'node:fs/promises';
-import { homedir } from 'node:os';
-import path from 'node:path';
+import type * as tf from '@tensorflow/tfjs-core';
+import { fetchBytes as fetchWithLimits } from '@bears/data';
 import { LearnerError, ModelFileError } from './errors.js';
-import { writeFileAtomic } from './fs-atomic.js';
 import { sha256 } from './hash.js';
 
 /** The parts of a tfjs layers `model.json` this package reads. */
@@ -44,22 +40,22 @@ export function parseModelJson(text: string, file: string): ModelJson {
 }
 
 /** Checks one weight group's shards: sizes against the manifest and, when known, each file's sha256. */
-function checkGroup(
+export async function checkGroup(
   group: ModelJson['weightsManifest'][number],
   shards: Uint8Array[],
   where: (p: string) => string,
   checksums?: Record<string, string>,
-): void {
+): Promise<void> {
   const expected = expectedGroupBytes(group.weights);
   const got = shards.reduce((a, s) => a + s.byteLength, 0);
   if (got !== expected) {
     const names = group.paths.map(where).join(', ');
     throw new ModelFileError(names, `holds ${got} bytes but the manifest needs ${expected}: the download is partial or the file is corrupt`);
   }
-  group.paths.forEach((p, i) => {
+  for (const [i, p] of group.paths.entries()) {
     const want = checksums?.[p];
-    if (want && sha256(shards[i]!) !== want) throw new ModelFileError(where(p), `sha256 does not match the expected checksum: the file is corrupt`);
-  });
+    if (want && (await sha256(shards[i]!)) !== want) throw new ModelFileError(where(p), `sha256 does not match the expected checksum: the file is corrupt`);
+  }
 }
 
 /** Turns model.json and its shards into tfjs model artifacts (no network, no tfjs file IO). */
@@ -79,154 +75,65 @@ export function toArtifacts(mj: ModelJson, shardBytes: Uint8Array[]): tf.io.Mode
   };
 }
 
-/** Reads a layers model folder (model.json + shards), checking every shard against the manifest. */
-export async function readModelFolder(dir: string, checksums?: Record<string, string>): Promise<tf.io.ModelArtifacts> {
-  const jsonPath = path.join(dir, 'model.json');
-  let text: Uint8Array;
-  try {
-    text = await readFile(jsonPath);
-  } catch (err) {
-    throw new ModelFileError(jsonPath, `cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); expected a TensorFlow.js layers model folder`, { cause: err });
-  }
-  if (checksums?.['model.json'] && sha256(text) !== checksums['model.json']) {
-    throw new ModelFileError(jsonPath, 'sha256 does not match the expected checksum: the file is corrupt');
-  }
-  const mj = parseModelJson(new TextDecoder().decode(text), jsonPath);
-  const all: Uint8Array[] = [];
-  for (const group of mj.weightsManifest) {
-    const shards: Uint8Array[] = [];
-    for (const p of group.paths) {
-      const file = path.join(dir, p);
-      try {
-        shards.push(await readFile(file));
-      } catch (err) {
-        throw new ModelFileError(file, `weight shard listed in model.json cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, { cause: err });
-      }
-    }
-    checkGroup(group, shards, (p) => path.join(dir, p), checksums);
-    all.push(...shards);
-  }
-  return toArtifacts(mj, all);
-}
-
 export function isUrl(source: string): boolean {
   return /^https?:\/\//i.test(source);
 }
 
-/** Default download cache: $BEARS_CACHE/models, else ~/.cache/bears/models. */
-export function defaultCacheDir(): string {
-  const base = process.env.BEARS_CACHE ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(homedir(), '.cache'), 'bears');
-  return path.join(base, 'models');
+
+/** Fetches a URL's bytes (timeout, size limit, whole body), with errors that name the URL. */
+export async function fetchBytes(url: string): Promise<Uint8Array> {
+  try {
+    return (await fetchWithLimits(url, { timeoutMs: 120_000 })).bytes;
+  } catch (err) {
+    const message = (err as Error).message;
+    // A body that stopped short is a partial download, worth saying in those words.
+    if (/closed early/.test(message)) throw new LearnerError(`download of ${url} was cut off (${message}); nothing was cached`, { cause: err });
+    throw new LearnerError(`download failed for ${url}: ${message}; nothing was cached`, { cause: err });
+  }
 }
 
-export interface DownloadOptions {
-  cacheDir?: string;
+/** Where a layers model's model.json and shards come from: a URL (fetch) or a map of file name to bytes. */
+export type ModelSource = string | { files: Record<string, Uint8Array> };
+
+export interface ArtifactsOptions {
   /** Expected sha256 per file name ('model.json', shard names). */
   checksums?: Record<string, string>;
-  /** Called once per downloaded file (not for cache hits). */
+  /** Called once per downloaded file. */
   onDownload?: (file: string, bytes: number) => void;
 }
 
-async function fetchBytes(url: string): Promise<Uint8Array> {
-  let res: Response;
-  try {
-    res = await fetch(url);
-  } catch (err) {
-    throw new LearnerError(`download failed for ${url}: ${(err as Error).message}`, { cause: err });
-  }
-  if (!res.ok) throw new LearnerError(`download failed for ${url}: HTTP ${res.status} ${res.statusText}`);
-  let body: Uint8Array;
-  try {
-    body = new Uint8Array(await res.arrayBuffer());
-  } catch (err) {
-    throw new LearnerError(`download of ${url} was cut off (${(err as Error).message}); nothing was cached`, { cause: err });
-  }
-  const declared = Number(res.headers.get('content-length'));
-  if (Number.isFinite(declared) && declared > 0 && !res.headers.get('content-encoding') && declared !== body.byteLength) {
-    throw new LearnerError(`download of ${url} is partial (${body.byteLength} of ${declared} bytes); nothing was cached`);
-  }
-  return body;
-}
-
-interface CacheRecord {
-  url: string;
-  files: Record<string, string>;
-}
-
-async function readIfExists(file: string): Promise<Uint8Array | undefined> {
-  try {
-    return await readFile(file);
-  } catch {
-    return undefined;
-  }
-}
-
 /**
- * Downloads a layers model (model.json and every shard) into the cache, verifying every file's size
- * against the manifest and its sha256 when known. A cached copy is re-verified before each use; a bad
- * one is downloaded again. Returns the cache folder, which readModelFolder() can load.
+ * Reads a layers model into memory, from an http(s) URL of model.json (or of its folder) or from a
+ * files map, checking every shard's size against the manifest and each file's sha256 when known.
+ * Works in every runtime; Node's disk cache is in '@bears/learner/node' (downloadModel).
  */
-export async function downloadModel(url: string, options: DownloadOptions = {}): Promise<string> {
-  const cacheRoot = options.cacheDir ?? defaultCacheDir();
-  const key = sha256(new TextEncoder().encode(url)).slice(0, 16);
-  const dir = path.join(cacheRoot, key);
-  const recordFile = path.join(dir, 'bears-cache.json');
-  const base = new URL('.', url);
-  const record = await readIfExists(recordFile);
-  if (record) {
-    try {
-      const rec = JSON.parse(new TextDecoder().decode(record)) as CacheRecord;
-      const sums = { ...rec.files, ...options.checksums };
-      await readModelFolder(dir, sums);
-      return dir;
-    } catch {
-      // Corrupt cache: drop the record and download again below.
-      await rm(recordFile, { force: true });
+export async function modelArtifactsFrom(source: ModelSource, options: ArtifactsOptions = {}): Promise<tf.io.ModelArtifacts> {
+  const files = typeof source === 'string' ? undefined : source.files;
+  const base = typeof source === 'string' ? new URL(source.endsWith('.json') ? source : `${source.replace(/\/?$/, '/')}model.json`) : undefined;
+  const where = (p: string) => (base ? new URL(p, base).href : p);
+  const get = async (p: string): Promise<Uint8Array> => {
+    if (files) {
+      const b = files[p];
+      if (!b) throw new ModelFileError(p, `is missing (the files given hold: ${Object.keys(files).join(', ') || 'nothing'})`);
+      return b;
     }
+    if (p.includes('..') || p.startsWith('/')) throw new ModelFileError(where('model.json'), `weight path '${p}' escapes the model folder`);
+    const bytes = await fetchBytes(where(p));
+    options.onDownload?.(p, bytes.byteLength);
+    return bytes;
+  };
+  const jsonName = base ? base.pathname.split('/').pop()! : 'model.json';
+  const jsonBytes = await get(jsonName);
+  if (options.checksums?.['model.json'] && (await sha256(jsonBytes)) !== options.checksums['model.json']) {
+    throw new ModelFileError(where(jsonName), 'sha256 does not match the expected checksum: the file is corrupt');
   }
-  await mkdir(dir, { recursive: true });
-  const jsonBytes = await fetchBytes(url);
-  options.onDownload?.('model.json', jsonBytes.byteLength);
-  if (options.checksums?.['model.json'] && sha256(jsonBytes) !== options.checksums['model.json']) {
-    throw new ModelFileError(url, 'sha256 does not match the expected checksum: the download is corrupt; nothing was cached');
-  }
-  const mj = parseModelJson(new TextDecoder().decode(jsonBytes), url);
-  const files: Record<string, string> = { 'model.json': sha256(jsonBytes) };
-  const staged: Array<[string, Uint8Array]> = [['model.json', jsonBytes]];
+  const mj = parseModelJson(new TextDecoder().decode(jsonBytes), where(jsonName));
+  const all: Uint8Array[] = [];
   for (const group of mj.weightsManifest) {
     const shards: Uint8Array[] = [];
-    for (const p of group.paths) {
-      if (p.includes('..') || path.isAbsolute(p)) throw new ModelFileError(url, `weight path '${p}' escapes the model folder`);
-      const bytes = await fetchBytes(new URL(p, base).href);
-      options.onDownload?.(p, bytes.byteLength);
-      shards.push(bytes);
-    }
-    checkGroup(group, shards, (p) => new URL(p, base).href, options.checksums);
-    group.paths.forEach((p, i) => {
-      files[p] = sha256(shards[i]!);
-      staged.push([p, shards[i]!]);
-    });
+    for (const p of group.paths) shards.push(await get(p));
+    await checkGroup(group, shards, where, options.checksums);
+    all.push(...shards);
   }
-  // Only verified bytes reach the cache, each file atomically; the record goes last and marks it complete.
-  for (const [name, bytes] of staged) await writeFileAtomic(path.join(dir, name), bytes);
-  await writeFileAtomic(recordFile, JSON.stringify({ url, files } satisfies CacheRecord, null, 2));
-  return dir;
+  return toArtifacts(mj, all);
 }
-
-/** Loads a layers model from a folder or an http(s) URL of its model.json. */
-export async function loadLayersModelFrom(source: string, options: DownloadOptions = {}): Promise<tfl.LayersModel> {
-  let dir = source;
-  if (isUrl(source)) dir = await downloadModel(source, options);
-  else if (source.endsWith('model.json')) dir = path.dirname(source);
-  else {
-    const st = await stat(source).catch(() => undefined);
-    if (!st) throw new ModelFileError(source, 'does not exist (expected a folder with model.json, or an http(s) URL of a model.json)');
-  }
-  const artifacts = await readModelFolder(dir, isUrl(source) ? undefined : options.checksums);
-  try {
-    return await tfl.loadLayersModel(tf.io.fromMemory(artifacts));
-  } catch (err) {
-    throw new ModelFileError(path.join(dir, 'model.json'), `could not be built into a layers model: ${(err as Error).message}`, { cause: err });
-  }
-}
-

@@ -1,5 +1,6 @@
+import { detectRuntime } from '@bears/backend';
 import { linePlotSvg } from '@bears/sgd';
-import { svgToPng as sgdSvgToPng } from '@bears/sgd/png';
+import { LearnerError } from './errors.js';
 
 export interface Series {
   name: string;
@@ -40,7 +41,13 @@ export function lineChartSvg(series: Series[], options: ChartOptions): string {
   });
 }
 
-/** Renders an SVG to PNG bytes (sharp, via @bears/sgd/png). */
+/**
+ * Renders an SVG to PNG bytes with sharp (@bears/sgd/node), so in Node only; in browsers draw the
+ * SVG itself (the *Svg methods), which needs no rasterizer.
+ */
 export async function svgToPng(svg: string): Promise<Uint8Array> {
-  return sgdSvgToPng(svg);
+  if (detectRuntime() !== 'node') throw new LearnerError('PNG plots need Node (sharp); in browsers and Workers use the SVG (e.g. recorder.plotLossesSvg())');
+  // A specifier bundlers do not follow: the root entry stays free of sharp.
+  const spec = '@bears/sgd/node';
+  return ((await import(/* @vite-ignore */ spec)) as typeof import('@bears/sgd/node')).svgToPng(svg);
 }

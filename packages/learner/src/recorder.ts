@@ -49,41 +49,50 @@ export class Recorder {
     return r;
   }
 
-  /** Training loss per step (smoothed) and validation loss per epoch, as a PNG. */
-  async plotLosses(): Promise<Uint8Array> {
+  /** Training loss per step (smoothed) and validation loss per epoch, as SVG (any runtime). */
+  plotLossesSvg(): string {
     const steps = this.losses.map((_, i) => i + 1);
-    return svgToPng(
-      lineChartSvg(
-        [
-          { name: 'train', x: steps, y: this.losses },
-          { name: 'valid', x: this.validSteps, y: this.epochs.map((e) => e.validLoss) },
-        ],
-        { title: 'Losses', xLabel: 'batches processed', yLabel: 'loss' },
-      ),
+    return lineChartSvg(
+      [
+        { name: 'train', x: steps, y: this.losses },
+        { name: 'valid', x: this.validSteps, y: this.epochs.map((e) => e.validLoss) },
+      ],
+      { title: 'Losses', xLabel: 'batches processed', yLabel: 'loss' },
     );
   }
 
-  /** Learning rate (last group, i.e. the head) and momentum per step, as a PNG. */
-  async plotLr(): Promise<Uint8Array> {
+  /** Learning rate (last group, i.e. the head) per step, as SVG. */
+  plotLrSvg(): string {
     const steps = this.lrs.map((_, i) => i);
-    return svgToPng(
-      lineChartSvg([{ name: 'lr (head)', x: steps, y: this.lrs.map((l) => l[l.length - 1] ?? NaN) }], {
-        title: 'Learning rate schedule',
-        xLabel: 'iteration',
-        yLabel: 'learning rate',
-      }),
+    return lineChartSvg([{ name: 'lr (head)', x: steps, y: this.lrs.map((l) => l[l.length - 1] ?? NaN) }], {
+      title: 'Learning rate schedule',
+      xLabel: 'iteration',
+      yLabel: 'learning rate',
+    });
+  }
+
+  /** Each metric per epoch, as SVG. */
+  plotMetricsSvg(): string {
+    const x = this.epochs.map((_, i) => i);
+    return lineChartSvg(
+      this.metricNames.map((name) => ({ name, x, y: this.epochs.map((e) => e.metrics[name] ?? NaN) })),
+      { title: 'Metrics', xLabel: 'epoch', yLabel: 'value' },
     );
   }
 
-  /** Each metric per epoch, as a PNG. */
+  /** plotLossesSvg() as PNG (Node: sharp). */
+  async plotLosses(): Promise<Uint8Array> {
+    return svgToPng(this.plotLossesSvg());
+  }
+
+  /** plotLrSvg() as PNG (Node: sharp). */
+  async plotLr(): Promise<Uint8Array> {
+    return svgToPng(this.plotLrSvg());
+  }
+
+  /** plotMetricsSvg() as PNG (Node: sharp). */
   async plotMetrics(): Promise<Uint8Array> {
-    const x = this.epochs.map((_, i) => i);
-    return svgToPng(
-      lineChartSvg(
-        this.metricNames.map((name) => ({ name, x, y: this.epochs.map((e) => e.metrics[name] ?? NaN) })),
-        { title: 'Metrics', xLabel: 'epoch', yLabel: 'value' },
-      ),
-    );
+    return svgToPng(this.plotMetricsSvg());
   }
 }
 

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ImageDataset } from '@bears/data';
+import { ImageDataset } from '@bears/data/node';
 import path from 'node:path';
 import { cnnLearner } from './learner.js';
 import { makeImageFolder, tempDir, wasm } from './test-support/fixtures.js';

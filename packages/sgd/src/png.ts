@@ -1,6 +1,7 @@
 /**
  * Node-only raster output through sharp (librsvg): SVG to PNG, and animated GIFs from SVG frames.
- * Kept out of the main entry so that stays browser-safe: import from '@bears/sgd/png'.
+ * Kept out of the main entry so that stays browser-safe: import from '@bears/sgd/node' ('@bears/sgd/png' is
+ * the same module under its older name).
  */
 import { animationFrames, fitFrameSvg, type FitAnimationOptions } from './animation.js';
 import type { LinearData, LinearRun } from './from-scratch.js';

@@ -1,4 +1,4 @@
-import { downloadImages } from '@bears/data';
+import { downloadImages } from '@bears/data/node';
 import { existingFile, num, requirePositional } from '../args.js';
 import { CliError } from '../cli-error.js';
 import type { Command } from '../command.js';

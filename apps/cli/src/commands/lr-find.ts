@@ -42,8 +42,8 @@ export const lrFind: Command = {
     const learnerOptions = learnerOptionsFrom(values, out);
 
     const data = await openDataset(dataDir, values, out);
-    await startBackend(out);
-    const learn = await createLearner(data, { ...learnerOptions, callbacks: [] });
+    const backend = await startBackend(out, values);
+    const learn = await createLearner(data, { ...learnerOptions, backend, callbacks: [] });
     try {
       if (values.unfrozen) learn.unfreeze();
       const res = await learn.lrFind({ startLr, endLr, numIt });

@@ -1,4 +1,4 @@
-import { loadLearner } from '@bears/learner';
+import { loadLearner } from '@bears/learner/node';
 import { existingDir, existingFile, requirePositional } from '../args.js';
 import { startBackend } from '../backend.js';
 import { CliError, usageError } from '../cli-error.js';
@@ -14,15 +14,15 @@ export const predict: Command = {
   ],
   examples: ['bears predict model teddy.jpg', 'bears predict model photos/*.jpg --json'],
   options: {},
-  async run({ positionals }, out) {
+  async run({ positionals, values }, out) {
     const modelDir = existingDir(requirePositional(positionals, 0, 'model-dir'), 'model folder');
     const files = positionals.slice(1);
     if (files.length === 0) throw usageError('missing <image...> (see --help)');
     const paths = files.map((f) => existingFile(f, 'image'));
-    await startBackend(out);
+    const backend = await startBackend(out, values);
     let model;
     try {
-      model = await loadLearner(modelDir);
+      model = await loadLearner(modelDir, { backend });
     } catch (err) {
       throw new CliError((err as Error).message);
     }

@@ -34,7 +34,7 @@ export const sgd: Command = {
     const file = resolve(typeof values.out === 'string' ? values.out : 'anim.svg');
     const ext = extname(file).toLowerCase();
     if (!['.svg', '.html', '.gif'].includes(ext)) throw usageError(`--out must end in .svg, .html or .gif, got '${file}'`);
-    await startBackend(out);
+    await startBackend(out, values);
 
     const data = makeLinearData({ seed });
     if (batchSize !== undefined && batchSize > data.n) throw usageError(`--batch-size must be at most the ${data.n} points`);
@@ -45,7 +45,7 @@ export const sgd: Command = {
 
     await mkdir(dirname(file), { recursive: true });
     if (ext === '.gif') {
-      const { fitAnimationGif } = await import('@bears/sgd/png');
+      const { fitAnimationGif } = await import('@bears/sgd/node');
       await writeFile(file, await fitAnimationGif(data, run));
     } else {
       await writeFile(file, ext === '.html' ? fitAnimationHtml(data, run) : fitAnimationSvg(data, run));

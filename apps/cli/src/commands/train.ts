@@ -50,9 +50,9 @@ export const train: Command = {
     const learnerOptions = { ...learnerOptionsFrom(values, out), cacheViews };
 
     const data = await openDataset(dataDir, values, out);
-    await startBackend(out);
+    const backend = await startBackend(out, values);
     const started = Date.now();
-    const learn = await createLearner(data, learnerOptions);
+    const learn = await createLearner(data, { ...learnerOptions, backend });
     try {
       out.log(`arch ${learnerOptions.arch}, ${data.classes.length} classes: ${data.classes.join(', ')}`);
       const records: Array<EpochRecord & { phase: string }> = [];

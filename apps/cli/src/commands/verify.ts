@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { verifyImages } from '@bears/data';
+import { verifyImages } from '@bears/data/node';
 import { existingDir, num, requirePositional } from '../args.js';
 import { usageError } from '../cli-error.js';
 import type { Command } from '../command.js';

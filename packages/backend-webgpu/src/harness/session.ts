@@ -24,12 +24,12 @@ function wasmDistDir(): string {
 }
 
 /**
- * Bundles the browser entries with esbuild, serves them and tfjs's .wasm binaries from a
- * loopback HTTP server, and launches headless Chromium.
+ * Bundles the browser entries with esbuild, serves them, tfjs's .wasm binaries and any extra
+ * in-memory `files` (URL path -> bytes) from a loopback HTTP server, and launches headless Chromium.
  */
-export async function startBrowserSession(entries: string[]): Promise<BrowserSession> {
+export async function startBrowserSession(entries: string[], options: { files?: Map<string, Uint8Array | string> } = {}): Promise<BrowserSession> {
   const bundles = await bundleEntries(Object.fromEntries(entries.map((e) => [e, browserEntry(e)])));
-  const files = new Map<string, Uint8Array | string>(bundles);
+  const files = new Map<string, Uint8Array | string>([...bundles, ...(options.files ?? [])]);
   for (const e of entries) files.set(`/${e}.html`, `<!doctype html><meta charset="utf-8"><title>${e}</title><link rel="icon" href="data:,"><script type="module" src="/${e}.js"></script>`);
   let server: StaticServer | undefined;
   let browser: Browser | undefined;

@@ -13,8 +13,9 @@ import '@bears/backend-wasm';
 import { useBackend } from '@bears/backend';
 import { sharpCodec } from '@bears/backend/node';
 import * as tf from '@tensorflow/tfjs-core';
-import { ImageDataset } from '../dataset.js';
-import { decodeAugmentedInto } from '../image.js';
+import { ImageDataset } from '../dataset-node.js';
+import { readImageFile } from '../image.js';
+import { decodeAugmented } from '../preprocess.js';
 import { imagenetStats } from '../normalization.js';
 import { Rng } from '../prng.js';
 import { augTransforms, sampleAugment } from '../transforms.js';
@@ -107,7 +108,7 @@ async function sequential(items: Item[], aug: ReturnType<typeof augTransforms>):
     const chunk = items.slice(start, start + BATCH);
     const data = new Float32Array(chunk.length * per);
     for (let k = 0; k < chunk.length; k++) {
-      await decodeAugmentedInto(chunk[k]!.file, SIZE, aug, new Rng(1, start + k), imagenetStats, data, k * per);
+      await decodeAugmented(sharpCodec, await readImageFile(chunk[k]!.file), { size: SIZE, augment: aug, rng: new Rng(1, start + k), normalize: imagenetStats }, data, k * per);
     }
     const x = tf.tensor4d(data, [chunk.length, SIZE, SIZE, 3]);
     await x.data();

@@ -5,12 +5,12 @@
 import '@bears/backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import { useBackend } from '@bears/backend';
-import { ImageDataset } from '@bears/data';
+import { ImageDataset } from '@bears/data/node';
 import { mkdir, mkdtemp, readdir, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cnnLearner, FeatureCache, Learner, loadLearner } from '../index.js';
+import { cnnLearner, FeatureCache, Learner, loadLearner } from '../node.js';
 import { forwardFlops } from '../flops.js';
 
 const SHARED = fileURLToPath(new URL('../../../../../shared/', import.meta.url));
