@@ -18,7 +18,12 @@ export function parseThreads(value: string | undefined, source = 'BEARS_THREADS'
   return n;
 }
 
-configureWasmThreads(parseThreads(process.env.BEARS_THREADS));
+try {
+  configureWasmThreads(parseThreads(process.env.BEARS_THREADS));
+} catch {
+  // Importing never throws: a bad BEARS_THREADS leaves 'auto'; callers that take the setting from a
+  // user (the CLI) call parseThreads themselves and report it.
+}
 
 export * from './index.js';
 export { nodeThreadStarter } from './node-threads.js';
