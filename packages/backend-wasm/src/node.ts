@@ -27,3 +27,4 @@ try {
 
 export * from './index.js';
 export { nodeThreadStarter } from './node-threads.js';
+export { resizeWasmThreadPool } from './pool-resize.js';
