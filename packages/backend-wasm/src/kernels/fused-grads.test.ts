@@ -3,22 +3,12 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import '@bears/backend'; // registers tfjs-core's gradients, which the fused ones replace
 import { beforeAll, describe, expect, it } from 'vitest';
+import { rng } from '../test-support/rng.js';
 import { setFusedGradientsEnabled } from './fused-grads.js';
 import { registerTrainingKernels } from './index.js';
 
 // The fused gradients of Relu, Relu6, Minimum/Maximum against a scalar and FusedBatchNorm on wasm
 // against tfjs-core's own gradients on tfjs-backend-cpu, on seeded random shapes.
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A random shape of rank 1-4 whose last dim (channels) is 1-19, so SIMD tails are covered. */
 function shape(r: () => number): number[] {
