@@ -73,9 +73,10 @@ export async function startWasm(): Promise<void> {
   if (threads > 1 && s) {
     tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', true);
     setThreadsCount(threads);
-    const restore = s.prepare(threads);
     let ok = false;
+    let restore = () => {};
     try {
+      restore = s.prepare(threads);
       ok = await tf.setBackend('wasm');
     } catch {
       ok = false;
