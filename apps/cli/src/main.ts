@@ -6,8 +6,6 @@ import { commands } from './commands/index.js';
 
 /** Commands of the lesson that arrive with later packages: listed in help, refused with a reason. */
 const LATER: Record<string, string> = {
-  interpret: 'comes with @bears/interpret (confusion matrix, top losses, suspicious images)',
-  clean: 'comes with @bears/interpret (the cleaner web app)',
   serve: 'comes with @bears/serve (HTTP predictions)',
 };
 

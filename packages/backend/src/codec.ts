@@ -1,21 +1,12 @@
 import { detectRuntime } from './runtime.js';
+import { registeredCodec } from './codec-registry.js';
 import type { ImageCodec, Runtime } from './types.js';
 
-// Kept on globalThis so two copies of this module (a bundler quirk) still share one table.
-const KEY = Symbol.for('@bears/backend/codecs');
-function codecs(): Map<Runtime, ImageCodec> {
-  const g = globalThis as unknown as Record<symbol, Map<Runtime, ImageCodec> | undefined>;
-  return (g[KEY] ??= new Map());
-}
-
-/** Sets the codec `codecForRuntime(runtime)` returns; '@bears/backend/node' registers sharp for 'node'. */
-export function registerCodec(runtime: Runtime, codec: ImageCodec): void {
-  codecs().set(runtime, codec);
-}
+export { registerCodec } from './codec-registry.js';
 
 /** The platform codec for a runtime: sharp in Node, createImageBitmap/OffscreenCanvas elsewhere. */
 export async function codecForRuntime(runtime: Runtime = detectRuntime()): Promise<ImageCodec> {
-  const registered = codecs().get(runtime);
+  const registered = registeredCodec(runtime);
   if (registered) return registered;
   if (runtime === 'node') {
     const spec = './node.js';

@@ -20,3 +20,4 @@ export { imageExtensions } from './files.js';
 export { parseUrlList } from './url-list.js';
 export { fetchBytes, FetchError } from './fetch-bytes.js';
 export type { FetchBytesOptions, FetchedBytes } from './fetch-bytes.js';
+export { csvField, parseCsv } from './csv.js';

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ImageDataset } from '@bears/data/node';
 import { mkdir, readdir, symlink } from 'node:fs/promises';
 import path from 'node:path';
-import { cnnLearner } from './learner.js';
+import { cnnLearner } from './cnn-learner.js';
 import { loadLearner } from './export-node.js';
 import { inceptionStats } from './normalization.js';
 import { BEARS_DIR, MOBILENET_DIR, tempDir, wasm } from './test-support/fixtures.js';

@@ -1,8 +1,10 @@
 // @bears/learner root entry: Web-standard (no node:*, no sharp): train and predict from in-memory data
 // in Node, browsers and Workers; exports as file maps or URLs. Folders, checkpoints and the weights
 // download cache: '@bears/learner/node'.
-export { cnnLearner, evenMults, Learner, DEFAULT_LR } from './learner.js';
-export type { CnnLearnerOptions, FitOptions, FitResult, LrFindOutcome, ValidationResult } from './learner.js';
+export { cnnLearner } from './cnn-learner.js';
+export { Learner } from './learner.js';
+export { evenMults, DEFAULT_LR } from './learning-rates.js';
+export type { CnnLearnerOptions, FitOptions, FitResult, LrFindOutcome, ValidationResult } from './learner-options.js';
 export { customArch, defaultModelReader, getArch, listArchs, loadBody, registerArch, copyWeightsByName } from './archs.js';
 export type { ArchSpec, Body, LoadBodyOptions, ModelReader } from './archs.js';
 export { resnetBody } from './resnet.js';

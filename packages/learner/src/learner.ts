@@ -2,147 +2,37 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { activeBackend, detectRuntime, type ActiveBackend, type ImageCodec } from '@bears/backend';
 import { isValidResize, type ValidResize } from '@bears/data';
-import { AdamW, lrFind as sgdLrFind, oneCycle, type LrFindResult, type OptimizerState } from '@bears/sgd';
-import { loadBody, type ArchSpec, type Body, type ModelReader } from './archs.js';
-import type { Callback, FitEvent } from './callbacks.js';
+import { AdamW, type OptimizerState } from '@bears/sgd';
+import type { Body } from './archs.js';
 import { LearnerError } from './errors.js';
-import { concatPool, createHead, type HeadOptions } from './head.js';
+import { FeatureCache, type LearnerData } from './feature-cache.js';
+import { fitOneCycle } from './fit-one-cycle.js';
+import type { FitState } from './fit-state.js';
+import { concatPool, createHead } from './head.js';
+import { buildInferenceModel, codecOf, predictImages, type ImageInput, type Prediction } from './inference.js';
+import type { CnnLearnerOptions, FitOptions, FitResult, LrFindOutcome, ValidationResult } from './learner-options.js';
+import { DEFAULT_LR } from './learning-rates.js';
+import { lrFind } from './lr-find.js';
+import { planPhysicalBatch, type BatchPlan } from './memory.js';
 import { crossEntropy, errorRate, type Metric } from './metrics.js';
 import type { Normalization } from './normalization.js';
-import { formatHeader, formatRow, Recorder, type EpochRecord } from './recorder.js';
-import { lineChartSvg, svgToPng } from './plot.js';
-import { FeatureCache, type LearnerData } from './feature-cache.js';
-import { planPhysicalBatch, type BatchPlan } from './memory.js';
-import { buildInferenceModel, codecOf, predictImages, type Prediction, type ImageInput } from './inference.js';
-import type { FitState } from './fit-state.js';
 import { collectPreds, type GetPredsOptions, type OnProgress, type Preds } from './preds.js';
+import { Recorder } from './recorder.js';
+import type { TrainBatch } from './train-batch.js';
+import type { TrainingHost } from './training-host.js';
 
 /** The Node-only part (checkpoints and export folders), by a specifier bundlers do not follow. */
-async function nodePart(what: string): Promise<typeof import('./node.js')> {
-  if (detectRuntime() !== 'node') throw new LearnerError(`${what} writes folders, which needs Node; in browsers use exportToFiles(learner)`);
-  const spec = './node.js';
-  return (await import(/* @vite-ignore */ spec)) as typeof import('./node.js');
-}
-
-export interface CnnLearnerOptions {
-  /**
-   * The started backend (from useBackend()): its codec decodes every image and its capabilities set
-   * the memory budget. Default: the one useBackend() started last.
-   */
-  backend?: ActiveBackend;
-  /** How pretrained model files are read (default: Node's disk cache in Node, fetch elsewhere). */
-  readModel?: ModelReader;
-  /** Registered arch name ('mobilenet_v1_0.75', 'darknet_tiny', 'resnet18/34/50') or a spec (customArch()). */
-  arch?: string | ArchSpec;
-  /** true: ImageNet weights; false: random init; a string: folder/URL of a layers model.json to start from. */
-  pretrained?: boolean | string;
-  /** Folder or URL of the pretrained weights (a layers model.json): the same as `pretrained: '<folder|URL>'`. */
-  weights?: string;
-  /** Validation metrics, fastai style. Default [errorRate]. */
-  metrics?: Metric[];
-  /** Input size; defaults to the dataset's size, else the arch's. */
-  size?: number;
-  /**
-   * How validation and predict fit a photo to the square input: 'squish' (default: the whole photo,
-   * aspect ratio changed), 'crop' (centre crop, fastai's Resize default) or 'pad'. Web photos of bears
-   * are often wide with the bear off-centre; a centre crop cuts it off (see the README's figures).
-   * Training batches are augmented with random resized crops either way.
-   */
-  validResize?: ValidResize;
-  /** Logical batch size (default 64, fastai's). */
-  batchSize?: number;
-  /** Decoupled weight decay (AdamW, default 0.01). */
-  wd?: number;
-  /** Frozen training on cached body activations (default true). */
-  featureCache?: boolean;
-  /** Augmented views cached per training image, cycled per epoch (default 2; each costs one body forward per image). */
-  cacheViews?: number;
-  /** Where save()/load() keep checkpoints (default './models'). */
-  modelDir?: string;
-  /** Download cache for pretrained weights (default $BEARS_CACHE/models or ~/.cache/bears/models). */
-  cacheDir?: string;
-  callbacks?: Callback[];
-  /** Where the table and notices go (default console.log). Pass () => {} to silence. */
-  log?: (line: string) => void;
-  /** Stop when the loss explodes, saying the learning rate is too high (default true). */
-  stopOnDivergence?: boolean;
-  /**
-   * Body batch norm while the body trains: 'frozen' keeps the pretrained running statistics (inference mode,
-   * exact under gradient accumulation; default for pretrained bodies), 'batch' uses batch statistics
-   * (default for bodies trained from scratch).
-   */
-  bodyBn?: 'frozen' | 'batch';
-  /** Force the physical (micro-)batch size of body training; default: planned from the memory budget. */
-  physicalBatchSize?: number;
-  /** Memory budget for one training step in bytes (default: the backend's capabilities.memoryBudgetBytes; wasm: 1.25 GB). */
-  memoryBudgetBytes?: number;
-  head?: HeadOptions;
-  seed?: number;
-  /** Data loader decode concurrency. */
-  concurrency?: number;
-}
-
-export interface FitOptions {
-  /** Save a checkpoint under this name after every epoch. */
-  checkpoint?: string;
-  /** Resume from this checkpoint if it holds an unfinished run of the same fit (epochs, lr). */
-  resume?: string;
-  callbacks?: Callback[];
-  /** One-cycle warm-up fraction (default 0.3, fastai v1's, the lesson's library). */
-  pctStart?: number;
-}
-
-export interface FitResult {
-  epochs: EpochRecord[];
-  /** Why training ended early, if it did. */
-  stopped?: string;
-}
-
-export interface ValidationResult {
-  loss: number;
-  metrics: Record<string, number>;
-}
-
-export interface LrFindOutcome extends LrFindResult {
-  /** The suggested learning rate (fastai v2's valley), or null if too few points. */
-  suggestion: number | null;
-  /** The sweep with the suggestions marked, as PNG. */
-  plot(): Promise<Uint8Array>;
-}
-
-/** fastai v1's default maximum learning rate (defaults.lr = 3e-3), what the lesson's fit_one_cycle(4) used. */
-export const DEFAULT_LR = 3e-3;
-
-/** fastai's even_mults: n values geometrically spaced from lo to hi. */
-export function evenMults(lo: number, hi: number, n: number): number[] {
-  if (n === 1) return [hi];
-  const step = (hi / lo) ** (1 / (n - 1));
-  return Array.from({ length: n }, (_, i) => lo * step ** i);
-}
-
-function resolveLrs(lr: number | [number, number], groups: number): number[] {
-  if (typeof lr === 'number') {
-    if (!(lr > 0) || !Number.isFinite(lr)) throw new LearnerError(`learning rate must be a positive number, got ${lr}`);
-    return Array(groups).fill(lr);
-  }
-  if (!Array.isArray(lr) || lr.length !== 2 || !(lr[0] > 0) || !(lr[1] >= lr[0])) {
-    throw new LearnerError(`learning rate range must be [lo, hi] with 0 < lo <= hi, got ${JSON.stringify(lr)}`);
-  }
-  return evenMults(lr[0], lr[1], groups);
-}
-
-/** A batch the training loop consumes: either images or cached pooled features. */
-interface TrainBatch {
-  x: tf.Tensor;
-  y: tf.Tensor1D;
-  features: boolean;
+async function nodePart(what: string): Promise<typeof import('./node-parts.js')> {
+  if (detectRuntime() !== 'node') throw new LearnerError(`${what} reads and writes folders, which needs Node; in browsers use exportToFiles(learner)`);
+  const spec = './node-parts.js';
+  return (await import(/* @vite-ignore */ spec)) as typeof import('./node-parts.js');
 }
 
 /**
  * A CNN learner: pretrained body + fastai head, layer groups, freeze/unfreeze, one-cycle training with
  * AdamW, lrFind, a recorder, checkpoints, export and predict.
  */
-export class Learner {
+export class Learner implements TrainingHost {
   readonly body: Body;
   readonly head: tfl.Sequential;
   readonly classes: string[];
@@ -165,7 +55,7 @@ export class Learner {
   private inference?: tfl.LayersModel;
   private fitState?: FitState;
   private readonly groupVars: [tf.Variable[], tf.Variable[], tf.Variable[]];
-  private readonly log: (line: string) => void;
+  private readonly logLine: (line: string) => void;
   /** The backend handed over (or started last): decodes images, sets the memory budget. */
   readonly backend?: ActiveBackend;
   private codecPromise?: Promise<ImageCodec>;
@@ -183,13 +73,18 @@ export class Learner {
     if (!isValidResize(this.validResize)) throw new LearnerError(`validResize must be 'crop', 'squish' or 'pad', got ${String(this.validResize)}`);
     this.metrics = options.metrics ?? [errorRate];
     this.options = { batchSize: 64, wd: 1e-2, featureCache: true, cacheViews: 2, modelDir: 'models', stopOnDivergence: true, ...options };
-    this.log = options.log ?? ((l) => console.log(l));
+    this.logLine = options.log ?? ((l) => console.log(l));
     this.backend = options.backend ?? activeBackend();
     this.head = createHead(body.channels * 2, this.classes.length, { seed: options.seed, ...options.head });
     const vars = (layers: tfl.layers.Layer[]) => layers.flatMap((l) => l.trainableWeights.map((w) => w.read() as tf.Variable));
     this.groupVars = [vars(body.groups[0]), vars(body.groups[1]), vars(this.head.layers)];
     this.recorder.metricNames = this.metrics.map((m) => m.name);
     this.freeze();
+  }
+
+  /** @internal where the table and notices go. */
+  log(line: string): void {
+    this.logLine(line);
   }
 
   get isFrozen(): boolean {
@@ -221,7 +116,8 @@ export class Learner {
     return (this.options.bodyBn ?? (this.body.pretrained ? 'frozen' : 'batch')) === 'batch';
   }
 
-  private getOptimizer(): AdamW {
+  /** @internal the AdamW over the three layer groups (created on first use). */
+  optimizerForTraining(): AdamW {
     this.optimizer ??= new AdamW(
       [
         { params: this.groupVars[0], name: 'body1' },
@@ -233,7 +129,8 @@ export class Learner {
     return this.optimizer;
   }
 
-  private useCache(): boolean {
+  /** @internal true when frozen training runs on cached body activations. */
+  usesFeatureCache(): boolean {
     return this.frozen && this.options.featureCache;
   }
 
@@ -267,9 +164,10 @@ export class Learner {
   }
 
   /** Batches for one training epoch (cached features when frozen, else images). */
-  private async *trainBatches(epochIndex: number): AsyncGenerator<TrainBatch> {
+  /** @internal */
+  async *trainBatches(epochIndex: number): AsyncGenerator<TrainBatch> {
     const bs = this.options.batchSize;
-    if (this.useCache()) {
+    if (this.usesFeatureCache()) {
       const cache = await this.prepareFeatures();
       for (const b of cache.trainBatches(epochIndex, bs, this.options.seed ?? 42)) yield { ...b, features: true };
       return;
@@ -287,7 +185,8 @@ export class Learner {
     for await (const b of loader) yield { x: b.x, y: b.y, features: false };
   }
 
-  private trainBatchCount(): number {
+  /** @internal */
+  trainBatchCount(): number {
     const n = this.data.train.length;
     const bs = this.options.batchSize;
     return n > bs ? Math.floor(n / bs) : 1;
@@ -311,8 +210,9 @@ export class Learner {
   }
 
   /** One optimizer step on a batch, splitting it into micro-batches (gradient accumulation) when memory requires. */
-  private async trainStep(batch: TrainBatch): Promise<number> {
-    const opt = this.getOptimizer();
+  /** @internal */
+  async trainStep(batch: TrainBatch): Promise<number> {
+    const opt = this.optimizerForTraining();
     const vars = this.trainableVars();
     const n = batch.y.shape[0];
     let x = batch.x;
@@ -385,7 +285,7 @@ export class Learner {
   async validate(): Promise<ValidationResult> {
     const logitsParts: tf.Tensor2D[] = [];
     const labelParts: tf.Tensor1D[] = [];
-    if (this.useCache()) {
+    if (this.usesFeatureCache()) {
       const cache = await this.prepareFeatures();
       for (const b of cache.validBatches(256)) {
         logitsParts.push(tf.tidy(() => this.logits(b.x, true, false)));
@@ -411,112 +311,12 @@ export class Learner {
     return { loss, metrics };
   }
 
-  private async emit(callbacks: Callback[], hook: keyof Omit<Callback, 'name'>, e: FitEvent): Promise<boolean> {
-    let stop = false;
-    for (const cb of callbacks) {
-      const fn = cb[hook] as ((e: FitEvent) => unknown) | undefined;
-      if (fn && (await fn.call(cb, e)) === 'stop') stop = true;
-    }
-    return stop;
-  }
-
   /**
    * fastai's fit_one_cycle: AdamW with the one-cycle schedule (lr warm-up then cosine anneal, momentum
    * the other way). `lr` is one rate for every group or [lo, hi] spread over the three layer groups.
    */
   async fitOneCycle(epochs: number, lr: number | [number, number] = DEFAULT_LR, options: FitOptions = {}): Promise<FitResult> {
-    if (!Number.isInteger(epochs) || epochs < 1) throw new LearnerError(`epochs must be a positive integer, got ${epochs}`);
-    const lrs = resolveLrs(lr, 3);
-    const batches = this.trainBatchCount();
-    const totalSteps = epochs * batches;
-    const schedule = oneCycle({ totalSteps, maxLr: lrs, pctStart: options.pctStart ?? 0.3, divFactor: 25, finalDivFactor: 1e4, moms: [0.95, 0.85, 0.95] });
-    let startEpoch = 0;
-    const fitKey = { kind: 'oneCycle' as const, epochs, lr, frozen: this.frozen };
-    if (options.resume) {
-      const st = await this.tryResume(options.resume, fitKey);
-      if (st) {
-        startEpoch = st.completedEpochs;
-        this.log(`resuming from checkpoint '${options.resume}': ${startEpoch} of ${epochs} epochs already done`);
-        if (startEpoch >= epochs) return { epochs: this.recorder.epochs.slice(-epochs) };
-      }
-    }
-    const callbacks = [...(this.options.callbacks ?? []), ...(options.callbacks ?? [])];
-    const opt = this.getOptimizer();
-    const records: EpochRecord[] = [];
-    let stopped: string | undefined;
-    const base: FitEvent = { learner: this, epoch: startEpoch, epochs };
-    if (this.useCache()) await this.prepareFeatures();
-    this.log(formatHeader(this.recorder.metricNames));
-    if (await this.emit(callbacks, 'onFitBegin', base)) stopped = 'stopped by a callback';
-    let smoothed = 0;
-    let bestSmoothed = Infinity;
-    let count = 0;
-    for (let epoch = startEpoch; epoch < epochs && !stopped; epoch++) {
-      const t0 = performance.now();
-      if (await this.emit(callbacks, 'onEpochBegin', { ...base, epoch })) {
-        stopped = 'stopped by a callback';
-        break;
-      }
-      let b = 0;
-      for await (const batch of this.trainBatches(this.epochsTrained)) {
-        const step = epoch * batches + Math.min(b, batches - 1);
-        const hyper = schedule(step);
-        opt.setLr(hyper.lr);
-        opt.setMomentum(hyper.mom);
-        let loss: number;
-        try {
-          loss = await this.trainStep(batch);
-        } finally {
-          if (batch.features) tf.dispose([batch.x, batch.y]);
-        }
-        // fastai's smoothed train loss (EMA 0.98, debiased), which its table prints.
-        count++;
-        smoothed = 0.98 * smoothed + 0.02 * loss;
-        const debiased = smoothed / (1 - 0.98 ** count);
-        this.recorder.recordStep(hyper.lr, hyper.mom, debiased);
-        if (this.options.stopOnDivergence && (!Number.isFinite(loss) || (count > 10 && debiased > 4 * bestSmoothed))) {
-          stopped = `training diverged at epoch ${epoch}, batch ${b} (loss ${loss.toFixed(4)}, best ${bestSmoothed.toFixed(4)}): the learning rate is too high (max ${Math.max(...hyper.lr).toExponential(1)}); try about a tenth of it, or run lrFind()`;
-          break;
-        }
-        bestSmoothed = Math.min(bestSmoothed, debiased);
-        if (await this.emit(callbacks, 'onBatchEnd', { ...base, epoch, batch: b, batches, loss, lrs: hyper.lr })) stopped = 'stopped by a callback';
-        b++;
-        if (stopped) break;
-      }
-      if (stopped && stopped.startsWith('training diverged')) break;
-      const val = await this.validate();
-      const record: EpochRecord = {
-        epoch,
-        trainLoss: this.recorder.losses[this.recorder.losses.length - 1] ?? NaN,
-        validLoss: val.loss,
-        metrics: val.metrics,
-        time: (performance.now() - t0) / 1000,
-      };
-      this.recorder.recordEpoch(record);
-      records.push(record);
-      this.epochsTrained++;
-      this.log(formatRow(record, this.recorder.metricNames));
-      this.fitState = { ...fitKey, completedEpochs: epoch + 1 };
-      if (options.checkpoint) await this.save(options.checkpoint);
-      if (await this.emit(callbacks, 'onEpochEnd', { ...base, epoch, record })) stopped ??= 'stopped by a callback';
-    }
-    this.fitState = undefined;
-    if (stopped) this.log(stopped);
-    await this.emit(callbacks, 'onFitEnd', { ...base, stopped });
-    return { epochs: records, ...(stopped ? { stopped } : {}) };
-  }
-
-  private async tryResume(name: string, key: Omit<FitState, 'completedEpochs'>): Promise<FitState | undefined> {
-    let st: FitState | undefined;
-    try {
-      st = await (await nodePart('fitOneCycle({ resume })')).loadCheckpoint(this, name, { peekFitState: true });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw err;
-    }
-    if (!st || st.kind !== key.kind || st.epochs !== key.epochs || JSON.stringify(st.lr) !== JSON.stringify(key.lr) || st.frozen !== key.frozen) return undefined;
-    await this.load(name);
-    return st;
+    return fitOneCycle(this, epochs, lr, options);
   }
 
   /**
@@ -524,40 +324,17 @@ export class Learner {
    * stops when the loss explodes, restores the weights and optimizer, and suggests a learning rate.
    */
   async lrFind(options: { startLr?: number; endLr?: number; numIt?: number } = {}): Promise<LrFindOutcome> {
+    return lrFind(this, options);
+  }
+
+  /** @internal saves weights, optimizer state and recorder; the returned function restores them (lrFind). */
+  async snapshotTraining(): Promise<() => void> {
     const snapshot = this.snapshotWeights();
     const version = this.bodyVersion;
     const optState = this.optimizer ? await this.optimizer.getState() : undefined;
     const savedRecorder = this.recorder;
     this.recorder = new Recorder();
-    let it: AsyncIterator<TrainBatch> | undefined;
-    let epoch = this.epochsTrained;
-    const nextBatch = async (): Promise<TrainBatch> => {
-      for (;;) {
-        it ??= this.trainBatches(epoch)[Symbol.asyncIterator]();
-        const r = await it.next();
-        if (!r.done) return r.value;
-        it = undefined;
-        epoch++;
-      }
-    };
-    let result: LrFindResult;
-    try {
-      const opt = this.getOptimizer();
-      result = await sgdLrFind(
-        async (lr) => {
-          opt.setLr(lr);
-          opt.setMomentum(0.9);
-          const batch = await nextBatch();
-          try {
-            return await this.trainStep(batch);
-          } finally {
-            if (batch.features) tf.dispose([batch.x, batch.y]);
-          }
-        },
-        { startLr: options.startLr ?? 1e-7, endLr: options.endLr ?? 10, numIt: options.numIt ?? 100 },
-      );
-    } finally {
-      await it?.return?.(undefined);
+    return () => {
       this.restoreWeights(snapshot);
       if (this.optimizer) {
         if (optState) this.optimizer.setState(optState);
@@ -569,23 +346,22 @@ export class Learner {
       this.recorder = savedRecorder;
       // The weights are back to what they were, so activations cached before the sweep are valid again.
       this.bodyVersion = version;
-    }
-    const suggestion = result.suggestions?.valley.lr ?? null;
-    if (suggestion !== null) this.log(`lrFind: suggested lr ${suggestion.toExponential(2)} (valley; steepest ${result.suggestions!.steep.lr.toExponential(2)}, minimum/10 ${result.suggestions!.minimum.lr.toExponential(2)})`);
-    return {
-      ...result,
-      suggestion,
-      plot: () => {
-        const s = result.suggestions;
-        const marks = s
-          ? [
-              { x: s.valley.lr, y: s.valley.loss, label: `valley ${s.valley.lr.toExponential(1)}` },
-              { x: s.steep.lr, y: s.steep.loss, label: `steep ${s.steep.lr.toExponential(1)}` },
-            ]
-          : [];
-        return svgToPng(lineChartSvg([{ name: 'loss', x: result.lrs, y: result.losses }], { title: 'Learning rate finder', xLabel: 'learning rate (log)', yLabel: 'loss', logX: true, marks }));
-      },
     };
+  }
+
+  /** @internal where a checkpoint's fit stood, undefined when there is none (resume). */
+  async peekCheckpoint(name: string): Promise<FitState | undefined> {
+    try {
+      return await (await nodePart('fitOneCycle({ resume })')).loadCheckpoint(this, name, { peekFitState: true });
+    } catch (err) {
+      if ((err as { code?: string }).code === 'ENOENT') return undefined;
+      throw err;
+    }
+  }
+
+  /** @internal */
+  setFitState(state: FitState | undefined): void {
+    this.fitState = state;
   }
 
   /** Every weight (trainable or not: BN running stats too) by a stable name. */
@@ -625,7 +401,7 @@ export class Learner {
   restoreState(state: { optimizer?: OptimizerState; recorder?: Recorder; frozen: boolean; epochsTrained: number }): void {
     if (state.frozen) this.freeze();
     else this.unfreeze();
-    if (state.optimizer) this.getOptimizer().setState(state.optimizer);
+    if (state.optimizer) this.optimizerForTraining().setState(state.optimizer);
     else if (this.optimizer) {
       this.optimizer.dispose();
       this.optimizer = undefined;
@@ -698,24 +474,3 @@ export class Learner {
   }
 }
 
-/** Reads the dataset's image size if it exposes one. */
-function dataSize(data: LearnerData): number | undefined {
-  const d = data as unknown as { size?: unknown; options?: { size?: unknown } };
-  const s = d.size ?? d.options?.size;
-  return typeof s === 'number' ? s : Array.isArray(s) && typeof s[0] === 'number' ? (s[0] as number) : undefined;
-}
-
-/** fastai's cnn_learner: a pretrained body cut at its feature map, the fastai head, frozen to start. */
-export async function cnnLearner(data: LearnerData, options: CnnLearnerOptions = {}): Promise<Learner> {
-  if (!data || !Array.isArray(data.classes) || data.classes.length < 2) {
-    throw new LearnerError(`cnnLearner: data must be a dataset with at least 2 classes (got ${data && Array.isArray(data.classes) ? `[${data.classes.join(', ')}]` : String(data)})`);
-  }
-  if (typeof data.loader !== 'function') throw new LearnerError('cnnLearner: data must have a loader(split, options) method (an @bears/data ImageDataset)');
-  const body = await loadBody(options.arch ?? 'mobilenet_v1_0.75', {
-    pretrained: options.pretrained ?? options.weights ?? true,
-    inputSize: options.size ?? dataSize(data),
-    cacheDir: options.cacheDir,
-    ...(options.readModel ? { readModel: options.readModel } : {}),
-  });
-  return new Learner(data, body, options);
-}

@@ -9,7 +9,8 @@ import { ImageDataset as MemoryDataset } from '@bears/data';
 import { ImageDataset } from '@bears/data/node';
 import { customArch } from './archs.js';
 import { exportToFiles, loadExport } from './export.js';
-import { cnnLearner, type Learner } from './learner.js';
+import { cnnLearner } from './cnn-learner.js';
+import type { Learner } from './learner.js';
 import { unitStats } from './normalization.js';
 import { makeImageFolder, makeTinyModelFolder, tempDir, wasm } from './test-support/fixtures.js';
 

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ImageDataset } from '@bears/data/node';
 import path from 'node:path';
-import { cnnLearner } from './learner.js';
+import { cnnLearner } from './cnn-learner.js';
 import { makeImageFolder, tempDir, wasm } from './test-support/fixtures.js';
 
 beforeAll(async () => {

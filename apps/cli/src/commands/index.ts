@@ -5,6 +5,8 @@ import { train } from './train.js';
 import { lrFind } from './lr-find.js';
 import { predict } from './predict.js';
 import { sgd } from './sgd.js';
+import { interpret } from './interpret.js';
+import { clean } from './clean.js';
 
 /** In the lesson's order. */
-export const commands: Command[] = [download, verify, lrFind, train, predict, sgd];
+export const commands: Command[] = [download, verify, lrFind, train, predict, interpret, clean, sgd];

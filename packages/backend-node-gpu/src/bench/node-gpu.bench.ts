@@ -1,7 +1,7 @@
 // npm run bench (in packages/backend-node-gpu): MobileNetV2 forward pass and SGD training step
 // on node-gpu (tfjs-node-gpu, CUDA) against wasm in one process, plus node-cpu when installed.
 // Needs a machine where tfjs-node-gpu works (see README); elsewhere it says why and exits 0.
-//   node dist/bench/node-gpu.bench.js [--size 224] [--batch 1] [--train-batch 16] [--runs 5] [--warmup 2]
+//   node bench-dist/bench/node-gpu.bench.js [--size 224] [--batch 1] [--train-batch 16] [--runs 5] [--warmup 2]
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { useBackend } from '@bears/backend';

@@ -1,6 +1,6 @@
 // npm run bench: MobileNetV2 forward pass and training step in headless Chromium on every
 // browser backend, with ratios against wasm measured in the same run.
-//   node dist/bench/browser.bench.js [--size 224] [--batch 1] [--train-batch 4] [--runs 3] [--warmup 1] [--backends webgpu,webgl,wasm]
+//   node bench-dist/bench/browser.bench.js [--size 224] [--batch 1] [--train-batch 4] [--runs 3] [--warmup 1] [--backends webgpu,webgl,wasm]
 // Without --size, a machine whose WebGPU/WebGL is a software rasteriser (SwiftShader: no GPU)
 // gets a reduced run (64x64, batch 1, one timed run), which the output states.
 import { parseArgs } from 'node:util';

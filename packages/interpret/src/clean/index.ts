@@ -1,0 +1,12 @@
+export { createCleanerApp } from './app.js';
+export type { CleanerAppOptions } from './app.js';
+export { startCleaner } from './server.js';
+export type { CleanerServer, StartCleanerOptions } from './server.js';
+export { CleanStore, CleanError, itemId } from './store.js';
+export type { CleanStoreOptions, DecisionInput, HistoryEntry, ItemState, Recovery, RecoveryNote } from './store.js';
+export { applyDecisions, readDecisions } from './apply.js';
+export type { ApplyReport, DecisionRow } from './apply.js';
+export { CLEAN_DIR } from './dataset-paths.js';
+export { findRankFolder, loadRanking, parseRanking, rankingCachePath, readRanking } from './ranking-source.js';
+export type { RankingSourceOptions } from './ranking-source.js';
+export { newToken } from './security.js';

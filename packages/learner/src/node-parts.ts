@@ -1,0 +1,4 @@
+// What the root Learner loads on demand in Node (save, load, export to a folder): kept apart from
+// node.ts so learner.ts does not import the index through it (no import cycle).
+export { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
+export { exportLearner } from './export-node.js';
