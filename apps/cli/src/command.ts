@@ -37,7 +37,7 @@ export function helpText(cmd: Command): string {
     'Options:',
     ...cmd.details.map((d) => `  ${d}`),
     '  --backend <name>   compute backend: auto (default), wasm, cpu, node-gpu, ... (or BEARS_BACKEND)',
-    '  --threads <n>      wasm backend threads: auto (default: every core) or a number (or BEARS_THREADS)',
+    '  --threads <n>      wasm backend threads: auto (default: the cores not busy) or a number (or BEARS_THREADS)',
     '  --json             print one JSON object as the last line of stdout (logs go to stderr)',
     '  -h, --help         show this help',
     '',

@@ -3,7 +3,7 @@ import type { ThreadStarter } from './threads.js';
 
 const require = createRequire(import.meta.url);
 // Through require: Emscripten reads os.cpus() from the same CommonJS object.
-const os = require('node:os') as { cpus: () => unknown[]; availableParallelism?: () => number };
+const os = require('node:os') as { cpus: () => unknown[]; availableParallelism?: () => number; loadavg: () => number[] };
 
 /**
  * Starts tfjs-backend-wasm's pthread pool on Node's worker_threads. tfjs 4.22 hands Emscripten two
@@ -17,7 +17,8 @@ const os = require('node:os') as { cpus: () => unknown[]; availableParallelism?:
 export function nodeThreadStarter(): ThreadStarter {
   return {
     runtime: 'node',
-    cores: () => (os.availableParallelism?.() ?? os.cpus().length),
+    cores: () => os.availableParallelism?.() ?? os.cpus().length,
+    busyCores: () => os.loadavg()[0] ?? 0,
     prepare(threads) {
       const workerThreads = require('node:worker_threads') as typeof import('node:worker_threads');
       const { wasmWorkerContents } = require('@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.worker.js') as { wasmWorkerContents: string };

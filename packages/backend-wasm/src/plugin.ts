@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { codecForRuntime, detectRuntime, type BackendPlugin } from '@bears/backend';
 import { registerTrainingKernels } from './kernels/index.js';
-import { startWasm, wasmThreadCount } from './threads.js';
+import { startWasm, wasmThreadCount, wasmThreadNote } from './threads.js';
 
 /**
  * Memory one training step may use on wasm: wasm32 heaps top out at 4 GB, and batch 8 of MobileNet at
@@ -39,7 +39,7 @@ export const wasmBackend: BackendPlugin = {
       canTrain: true,
       memoryBudgetBytes: WASM_MEMORY_BUDGET,
       threads,
-      details: `tfjs-backend-wasm ${simd ? 'SIMD' : 'no SIMD'}, ${threads > 1 ? `${threads} threads` : 'one thread'}`,
+      details: `tfjs-backend-wasm ${simd ? 'SIMD' : 'no SIMD'}, ${threads > 1 ? `${threads} threads` : 'one thread'}${wasmThreadNote() ? `; ${wasmThreadNote()}` : ''}`,
     };
   },
   codec: () => codecForRuntime(),

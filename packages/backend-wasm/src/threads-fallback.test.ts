@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { useBackend } from '@bears/backend';
 import { describe, expect, it } from 'vitest';
-import { configureWasmThreads, setThreadStarter, wasmThreadCount } from './index.js';
+import { configureWasmThreads, plannedWasmThreads, setThreadStarter, wasmThreadCount, wasmThreadNote } from './index.js';
 
 // A runtime whose threads cannot start (here: a starter that leaves Node's Worker alone, so tfjs's
 // `blob:` worker URL is rejected) still gets the backend, on the single-threaded build.
@@ -17,6 +17,25 @@ describe('wasm threads that cannot start', () => {
     expect(active.capabilities.details).toContain('one thread');
     expect(tf.getBackend()).toBe('wasm');
     expect(Array.from(tf.add(tf.tensor1d([1, 2]), 1).dataSync())).toEqual([2, 3]);
+  });
+
+  it("'auto' takes the cores other work leaves free; a number is taken as asked (at most 8)", () => {
+    const starter = (cores: number, busy: number) => ({ runtime: 'test', cores: () => cores, busyCores: () => busy, prepare: () => () => {} });
+    configureWasmThreads('auto');
+    const cases: Array<[number, number, number]> = [[2, 0.2, 2], [2, 1.2, 1], [2, 15, 1], [8, 0.4, 8], [8, 3.4, 5], [16, 0, 8]];
+    for (const [cores, busy, want] of cases) {
+      setThreadStarter(starter(cores, busy));
+      expect(plannedWasmThreads(), `${cores} cores, ${busy} busy`).toBe(want);
+      expect(wasmThreadNote() !== '', `note for ${cores} cores, ${busy} busy`).toBe(want < Math.min(cores, 8));
+    }
+    expect((setThreadStarter(starter(2, 15)), plannedWasmThreads(), wasmThreadNote())).toBe('auto: 2 cores, 15.0 busy');
+    configureWasmThreads(2);
+    expect(plannedWasmThreads()).toBe(2);
+    expect(wasmThreadNote()).toBe('');
+    configureWasmThreads(12);
+    expect(plannedWasmThreads()).toBe(8);
+    setThreadStarter(undefined);
+    expect(plannedWasmThreads()).toBe(1); // Node without /node: no starter, one thread
   });
 
   it('rejects a thread count that is not a whole number >= 1', () => {

@@ -17,6 +17,12 @@ export interface ThreadStarter {
   readonly runtime: string;
   /** Cores this runtime can give the pool ('auto'). */
   cores(): number;
+  /**
+   * Cores other work keeps busy right now (Node: the 1-minute load average). 'auto' leaves them:
+   * XNNPACK's pool meets at every operator, so a thread without a core of its own stalls the others
+   * (measured: 2 threads at half the speed of 1 on a 2-core machine at load average 10-20).
+   */
+  busyCores?(): number;
   prepare(threads: number): () => void;
   /** Called with the started Emscripten module (Node: let its pool threads not hold the process open). */
   started?(module: unknown): void;
@@ -28,6 +34,7 @@ export const MAX_WASM_THREADS = 8;
 let wanted: WasmThreads = 'auto';
 let starter: ThreadStarter | undefined;
 let started = 1;
+let autoNote = '';
 
 /** Sets the thread count for the next start of the wasm backend (no effect once it runs). */
 export function configureWasmThreads(threads: WasmThreads): void {
@@ -57,9 +64,20 @@ export function browserThreadStarter(): ThreadStarter | undefined {
 /** The thread count the next start will ask for, given the configuration and the runtime's starter. */
 export function plannedWasmThreads(): number {
   const s = starter ?? browserThreadStarter();
+  const clamp = (n: number) => Math.max(1, Math.min(MAX_WASM_THREADS, Math.floor(n)));
+  autoNote = '';
   if (!s) return 1;
-  const n = wanted === 'auto' ? s.cores() : wanted;
-  return Math.max(1, Math.min(MAX_WASM_THREADS, Math.floor(n)));
+  if (wanted !== 'auto') return clamp(wanted);
+  const cores = s.cores();
+  const busy = Math.max(0, s.busyCores?.() ?? 0);
+  const n = clamp(cores - Math.round(busy));
+  if (n < clamp(cores)) autoNote = `auto: ${cores} cores, ${busy.toFixed(1)} busy`;
+  return n;
+}
+
+/** Why 'auto' chose fewer threads than cores at the last start ('' if it did not), for headers. */
+export function wasmThreadNote(): string {
+  return autoNote;
 }
 
 /**
