@@ -7,11 +7,13 @@ import type { Output } from './output.js';
 const started = new Map<string, Promise<ActiveBackend>>();
 
 /**
- * Starts the backend once per name: --backend, else BEARS_BACKEND, else auto. The result is handed to
- * whoever needs it (learner, predict); nothing is written to process.env. GPU backends are registered
- * only if installed.
+ * Starts the backend once per name (--backend, else BEARS_BACKEND, else auto) and says in one line
+ * which one runs. The result is handed to whoever needs it (learner, predict); nothing is written to
+ * process.env. Why auto skipped the others (no GPU, package not installed) is --verbose detail; a
+ * backend asked for by name that cannot start fails with its reason instead. GPU backends are
+ * registered only if installed.
  */
-export function startBackend(out: Output, values: ParsedArgs['values'] = {}): Promise<ActiveBackend> {
+export async function startBackend(out: Output, values: ParsedArgs['values'] = {}): Promise<ActiveBackend> {
   const name = typeof values.backend === 'string' ? values.backend : undefined;
   const key = name ?? '';
   let p = started.get(key);
@@ -26,13 +28,13 @@ export function startBackend(out: Output, values: ParsedArgs['values'] = {}): Pr
       }
       // Optional packages: a missing one just isn't registered (auto skips it; naming it explains how to install).
       await import('@bears/backend-node-gpu' as string).catch(() => undefined);
-      const active = await useBackend(name);
-      out.log(`backend: ${active.name} (${active.capabilities.details ?? active.capabilities.accelerator})`);
-      for (const s of active.skipped) out.log(`  skipped ${s.name}: ${s.reason}`);
-      return active;
+      return useBackend(name);
     })();
     p.catch(() => started.delete(key));
     started.set(key, p);
   }
-  return p;
+  const active = await p;
+  out.log(`backend: ${active.name} (${active.capabilities.details ?? active.capabilities.accelerator})`);
+  for (const s of active.skipped) out.detail(`  skipped ${s.name}: ${s.reason}`);
+  return active;
 }

@@ -26,6 +26,7 @@ export const globalOptions: OptionSpec = {
   help: { type: 'boolean', short: 'h', default: false },
   backend: { type: 'string' },
   threads: { type: 'string' },
+  verbose: { type: 'boolean', default: false },
 };
 
 export function helpText(cmd: Command): string {
@@ -39,6 +40,7 @@ export function helpText(cmd: Command): string {
     '  --backend <name>   compute backend: auto (default), wasm, cpu, node-gpu, ... (or BEARS_BACKEND)',
     '  --threads <n>      wasm backend threads: auto (default: the cores not busy) or a number (or BEARS_THREADS)',
     '  --json             print one JSON object as the last line of stdout (logs go to stderr)',
+    '  --verbose          say more: why other backends were skipped, ...',
     '  -h, --help         show this help',
     '',
     'Examples:',

@@ -33,17 +33,23 @@ describe('bears: verify -> train -> predict on a subset of the bears', () => {
     expect(r.json.ok).toBe(36);
   });
 
-  it('train runs one short frozen epoch and exports the model, plots and metrics', async () => {
-    const r = await runCli(['train', data, '--out', model, '--epochs', '1', '--unfreeze-epochs', '0', '--size', '128', '--weights', WEIGHTS, '--json'], { timeoutMs: 300_000 });
+  it('train runs a short frozen epoch and an unfrozen one, and exports the model, plots and metrics', async () => {
+    const r = await runCli(['train', data, '--out', model, '--epochs', '1', '--unfreeze-epochs', '1', '--size', '128', '--batch-size', '16', '--weights', WEIGHTS, '--json'], { timeoutMs: 300_000 });
     expect(r.stderr).not.toMatch(/Error:/);
     expect(r.code).toBe(0);
     expect(r.json.out).toBe(model);
     expect(r.json.classes).toEqual(['black', 'grizzly', 'teddy']);
-    expect(r.json.epochs).toHaveLength(1);
+    expect(r.json.epochs).toHaveLength(2);
+    expect(r.json.epochs.map((e: { phase: string }) => e.phase)).toEqual(['frozen', 'unfrozen']);
     const e = r.json.epochs[0];
     for (const k of ['epoch', 'train_loss', 'valid_loss', 'error_rate', 'seconds']) expect(typeof e[k], k).toBe('number');
     for (const f of ['metadata.json', 'model.json', 'losses.png', 'metrics.json']) expect(existsSync(join(model, f)), f).toBe(true);
     expect(r.stderr).toContain('train_loss'); // the per-epoch table goes to stderr with --json
+    // The table says where the unfrozen phase starts; without a TTY each long step is one line, no bar redraws.
+    expect(r.stderr).toMatch(/^unfrozen: fitOneCycle\(1, \[0\.00001, 0\.0003\]\): unfreeze\(\), then the whole network trains/m);
+    expect(r.stderr).toMatch(/^body activations (\d+)\/\1 in \d\d:\d\d \([\d.]+ (img\/s|s\/img)\)$/m);
+    expect(r.stderr).not.toMatch(/\r|skipped /);
+    expect(r.stderr.split('\n').filter((l) => l.startsWith('backend: '))).toHaveLength(1);
   }, 300_000);
 
   it('predict labels images with probabilities per class', async () => {

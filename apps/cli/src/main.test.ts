@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { runCli } from './test-support/run-cli.js';
+import { runMain } from './test-support/run-main.js';
 
 describe('bears (top level)', () => {
   it('prints the command list and exits 2 with no command', async () => {
@@ -20,10 +24,10 @@ describe('bears (top level)', () => {
     expect(r.stderr).toContain("unknown command 'frobnicate'");
   });
 
-  it('commands that arrive with later packages are refused with the reason', async () => {
-    const r = await runCli(['serve', 'model']);
-    expect(r.code).toBe(2);
-    expect(r.stderr).toContain('@bears/serve');
+  it('every command of the lesson is available: no "not yet available" section', async () => {
+    const r = await runCli(['--help']);
+    for (const c of ['download', 'verify', 'lr-find', 'train', 'predict', 'interpret', 'clean', 'serve', 'sgd']) expect(r.stdout).toMatch(new RegExp(`^  ${c} `, 'm'));
+    expect(r.stdout).not.toContain('Not yet available');
   });
 
   it('an unknown flag is a usage error', async () => {
@@ -58,5 +62,41 @@ describe('bears (top level)', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('@bears/backend-webgpu');
     expect(r.json.error).toContain('webgpu');
+  });
+});
+
+describe('bears, in-process (main(argv, streams))', () => {
+  it('a mistyped flag: unknown option --epoch (did you mean --epochs?)', async () => {
+    const r = await runMain(['train', '.', '--out', '/tmp/bears-cli-never', '--epoch', '3']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('bears train: unknown option --epoch (did you mean --epochs?)\n');
+  });
+
+  it('--steps -5 says which values are allowed', async () => {
+    const r = await runMain(['sgd', '--steps', '-5']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe("bears sgd: --steps must be an integer from 1 to 100000, got '-5'\n");
+  });
+
+  it('a mistyped command gets a suggestion', async () => {
+    const r = await runMain(['trian']);
+    expect(r.stderr).toContain("unknown command 'trian' (did you mean train?");
+  });
+
+  it('says which backend runs in one line; why others were skipped only with --verbose', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bears-cli-quiet-'));
+    const quiet = await runMain(['sgd', '--steps', '5', '--out', join(dir, 'a.svg')]);
+    expect(quiet.code).toBe(0);
+    expect(quiet.stderr.split('\n').filter((l) => l.startsWith('backend: '))).toHaveLength(1);
+    expect(quiet.stderr).not.toContain('skipped');
+    const verbose = await runMain(['sgd', '--steps', '5', '--out', join(dir, 'b.svg'), '--verbose']);
+    expect(verbose.code).toBe(0);
+    expect(verbose.stderr).toMatch(/^ {2}skipped \S+: /m);
+  });
+
+  it('a backend asked for by name that cannot run fails with its reason', async () => {
+    const r = await runMain(['sgd', '--backend', 'webgpu', '--out', '/tmp/bears-cli-never.svg']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('@bears/backend-webgpu');
   });
 });

@@ -1,13 +1,11 @@
-import { parseArgs } from 'node:util';
+import { closest, parseFlags } from './args.js';
 import { CliError, usageError } from './cli-error.js';
-import { globalOptions, helpText, type Command } from './command.js';
+import { globalOptions, helpText } from './command.js';
 import { createOutput, type Streams } from './output.js';
 import { commands } from './commands/index.js';
 
 /** Commands of the lesson that arrive with later packages: listed in help, refused with a reason. */
-const LATER: Record<string, string> = {
-  serve: 'comes with @bears/serve (HTTP predictions)',
-};
+const LATER: Record<string, string> = {};
 
 export function mainHelp(): string {
   const width = Math.max(...commands.map((c) => c.name.length), ...Object.keys(LATER).map((k) => k.length));
@@ -18,11 +16,9 @@ export function mainHelp(): string {
     '',
     'Commands, in the lesson\'s order:',
     ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    ...(Object.keys(LATER).length ? ['', 'Not yet available:', ...Object.entries(LATER).map(([k, why]) => `  ${k.padEnd(width)}  ${why}`)] : []),
     '',
-    'Not yet available:',
-    ...Object.entries(LATER).map(([k, why]) => `  ${k.padEnd(width)}  ${why}`),
-    '',
-    'Every command takes --json (one JSON object as the last line of stdout), --backend <name> and --help.',
+    'Every command takes --json (one JSON object as the last line of stdout), --backend <name>, --verbose and --help.',
   ].join('\n');
 }
 
@@ -39,17 +35,18 @@ export async function main(argv: string[], streams: Streams = process): Promise<
   }
   const cmd = commands.find((c) => c.name === name);
   const json = rest.includes('--json');
-  const out = createOutput(json, streams);
   try {
     if (!cmd) {
       if (LATER[name]) throw new CliError(`'${name}' is not available yet: it ${LATER[name]}`, 2);
-      throw usageError(`unknown command '${name}' (commands: ${commands.map((c) => c.name).join(', ')})`);
+      const guess = closest(name, commands.map((c) => c.name));
+      throw usageError(`unknown command '${name}' (${guess ? `did you mean ${guess}? ` : ''}commands: ${commands.map((c) => c.name).join(', ')})`);
     }
-    const args = parse(cmd, rest);
+    const args = parseFlags({ ...globalOptions, ...cmd.options }, rest, cmd.name);
     if (args.values.help) {
       streams.stdout.write(`${helpText(cmd)}\n`);
       return 0;
     }
+    const out = createOutput({ json, verbose: Boolean(args.values.verbose) }, streams);
     const code = await cmd.run(args, out);
     return code ?? 0;
   } catch (err) {
@@ -59,15 +56,6 @@ export async function main(argv: string[], streams: Streams = process): Promise<
     if (!(err instanceof CliError) && process.env.BEARS_DEBUG) streams.stderr.write(`${e?.stack}\n`);
     if (json) streams.stdout.write(`${JSON.stringify({ error: message })}\n`);
     return err instanceof CliError ? err.exitCode : 1;
-  }
-}
-
-function parse(cmd: Command, argv: string[]) {
-  try {
-    const { values, positionals } = parseArgs({ args: argv, options: { ...globalOptions, ...cmd.options }, allowPositionals: true, strict: true });
-    return { values: values as Record<string, string | boolean | undefined>, positionals };
-  } catch (err) {
-    throw usageError((err as Error).message);
   }
 }
 

@@ -1,11 +1,11 @@
 import { resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import { isValidResize } from '@bears/data';
-import { cnnLearner, listArchs, progressCallback, type CnnLearnerOptions } from '@bears/learner';
+import { cnnLearner, listArchs, type Callback, type CnnLearnerOptions, type OnProgress } from '@bears/learner';
 import { num } from './args.js';
 import { CliError, usageError } from './cli-error.js';
 import type { ParsedArgs } from './command.js';
-import type { Output } from './output.js';
+import type { Output, Progress } from './output.js';
 
 export const trainingDetails = [
   '--arch NAME          body: mobilenet_v1_0.75 (default), darknet_tiny, resnet18, resnet34, resnet50',
@@ -45,10 +45,51 @@ export function learnerOptionsFrom(values: ParsedArgs['values'], out: Output): C
     ...(batchSize === undefined ? {} : { batchSize }),
     ...(validResize === undefined ? {} : { validResize }),
     seed: num(values.seed, 'seed', { int: true }) ?? 42,
-    // The per-epoch table is the result for people: stdout, or stderr when stdout carries JSON.
-    log: (line: string) => (out.json ? out.log(line) : out.print(line)),
-    callbacks: [progressCallback((s) => void process.stderr.write(s))],
+    log: tableLine(out),
+    callbacks: [epochProgress(out)],
   };
+}
+
+/** The per-epoch table is the result for people: stdout, or stderr when stdout carries JSON. */
+export function tableLine(out: Output): (line: string) => void {
+  return (line) => (out.json ? out.log(line) : out.print(line));
+}
+
+/** A bar per epoch on a TTY, gone when the epoch's table row is printed; nothing more without a TTY (the row is the line). */
+export function epochProgress(out: Output): Callback {
+  let bar: Progress | undefined;
+  return {
+    name: 'progress',
+    onEpochBegin() {
+      bar = undefined;
+    },
+    onBatchEnd(e) {
+      bar ??= out.progress(`epoch ${e.epoch + 1}/${e.epochs}`, e.batches ?? 0, 'batch', { transient: true });
+      bar.update((e.batch ?? 0) + 1, e.loss === undefined ? '' : `loss ${e.loss.toFixed(4)}`);
+    },
+    onEpochEnd() {
+      bar?.done();
+    },
+  };
+}
+
+/** An onProgress hook drawing one bar per phase ('features', 'lr-find'), closed with finish() at the count each reached. */
+export function phaseProgress(out: Output, labels: Record<string, { label: string; unit: string }>): OnProgress & { finish(): void } {
+  let current: { phase: string; bar: Progress } | undefined;
+  const hook = (p: { phase: string; done: number; total: number }) => {
+    if (current?.phase !== p.phase) {
+      current?.bar.stop();
+      const l = labels[p.phase] ?? { label: p.phase, unit: 'it' };
+      current = { phase: p.phase, bar: out.progress(l.label, p.total, l.unit) };
+    }
+    current.bar.update(p.done);
+  };
+  return Object.assign(hook, {
+    finish() {
+      current?.bar.stop();
+      current = undefined;
+    },
+  });
 }
 
 /** Parses "1e-5,3e-4" into [lo, hi]. */

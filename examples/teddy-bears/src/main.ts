@@ -40,7 +40,8 @@ async function main(): Promise<void> {
   console.log(`\nexported to ${modelPath} (plots: losses.png, lr.png)`);
 
   const clf = await loadLearner(modelPath, { backend });
-  const sample = dls.valid.slice(0, 3);
+  // One validation photo of each class (the list is sorted by class, so the first three would all be black bears).
+  const sample = dls.classes.map((_, c) => dls.valid.find((item) => item.label === c)).filter((item) => item !== undefined);
   for (const item of sample) {
     const p = await clf.predict(item.file);
     console.log(`${path.basename(item.file)}: ${p.label} (${(p.probabilities[p.index]! * 100).toFixed(1)}%), labelled ${dls.classes[item.label]}`);

@@ -25,11 +25,34 @@ type Result = { ok: true; label: string; probabilities: number[] } | { ok: false
 let session: BrowserSession | undefined;
 let node: ExportedModel;
 let photos: Array<{ name: string; bytes: Uint8Array }> = [];
+let trainItems: Array<{ id: string; label: string; url: string }> = [];
 let pixels: Array<{ data: number[]; width: number; height: number }> = [];
 let work = '';
 
 function invoke<T>(p: HarnessPage, method: string, args: unknown[]): Promise<T> {
   return p.page.evaluate(([m, a]) => (globalThis as unknown as { bears: Record<string, (...x: unknown[]) => Promise<T>> }).bears[m]!(...a), [method, args] as const) as Promise<T>;
+}
+
+/** Opens a fresh page, runs `fn`, and closes the page whatever happens. */
+async function withPage<T>(fn: (page: HarnessPage) => Promise<T>): Promise<T> {
+  const page = await session!.openPage('portable');
+  try {
+    return await fn(page);
+  } finally {
+    await page.page.context().close();
+  }
+}
+
+/** Calls a page method that answers { ok, error? }; a failure throws with the browser log. */
+async function call<T>(page: HarnessPage, method: string, args: unknown[]): Promise<T> {
+  const r = await invoke<T & { ok: boolean; error?: string }>(page, method, args);
+  if (!r.ok) throw new Error(`${r.error}\n--- browser log ---\n${page.log()}`);
+  return r;
+}
+
+/** Largest absolute difference between two probability rows. */
+function maxDiff(a: number[], b: number[]): number {
+  return Math.max(...a.map((v, j) => Math.abs(v - b[j]!)));
 }
 
 function okOnly(results: Result[], log: string): Array<{ label: string; probabilities: number[] }> {
@@ -46,7 +69,10 @@ beforeAll(async () => {
   for (const c of CLASSES) {
     const files = (await readdir(path.join(BEARS, c))).filter((f) => /\.(jpe?g|png)$/i.test(f)).sort();
     await mkdir(path.join(work, 'data', c), { recursive: true });
-    for (const f of files.slice(0, 8)) await symlink(path.join(BEARS, c, f), path.join(work, 'data', c, f));
+    for (const f of files.slice(0, 8)) {
+      await symlink(path.join(BEARS, c, f), path.join(work, 'data', c, f));
+      trainItems.push({ id: `${c}/${f}`, label: c, url: `/data/${c}/${f}` });
+    }
     for (const f of files.slice(20, c === 'teddy' ? 21 : 22)) photos.push({ name: `${c}-${f}`, bytes: new Uint8Array(await readFile(path.join(BEARS, c, f))) });
   }
   const data = await ImageDataset.fromFolder(path.join(work, 'data'), { validPct: 0.25, seed: 42, size: 224 });
@@ -65,7 +91,9 @@ beforeAll(async () => {
   const served = new Map<string, Uint8Array | string>();
   for (const [name, bytes] of Object.entries(files)) served.set(`/model/${name}`, bytes);
   for (const p of photos) served.set(`/photos/${p.name}`, p.bytes);
-  session = await startBrowserSession(['portable'], { files: served });
+  for (const it of trainItems) served.set(it.url, new Uint8Array(await readFile(path.join(BEARS, it.id))));
+  for (const f of await readdir(MOBILENET)) served.set(`/mobilenet/${f}`, new Uint8Array(await readFile(path.join(MOBILENET, f))));
+  session = await startBrowserSession(['portable', 'portable-worker'], { files: served });
 }, TIMEOUT);
 
 afterAll(async () => {
@@ -76,34 +104,58 @@ afterAll(async () => {
 
 describe('one exported model in Node and in Chromium', () => {
   for (const backend of ['wasm', 'webgpu'] as const) {
-    it(`Chromium ${backend}: same labels as Node (wasm), probabilities within 0.02; same pixels within 1e-5`, async () => {
-      const page = await session!.openPage('portable');
-      try {
-        const started = await invoke<{ name: string; codec: string }>(page, 'start', [backend]);
-        expect(started).toEqual({ name: backend, codec: 'browser' });
-        const info = await invoke<{ classes: string[]; inputSize: number }>(page, 'load', ['/model/']);
-        expect(info).toEqual({ classes: node.classes, inputSize: node.inputSize });
-        const before = await invoke<number>(page, 'numTensors', []);
+    it(`Chromium ${backend}: same labels as Node (wasm), probabilities within 0.02; same pixels within 1e-5`, () => withPage(async (page) => {
+      const started = await invoke<{ name: string; codec: string }>(page, 'start', [backend]);
+      expect(started).toEqual({ name: backend, codec: 'browser' });
+      const info = await invoke<{ classes: string[]; inputSize: number }>(page, 'load', ['/model/']);
+      expect(info).toEqual({ classes: node.classes, inputSize: node.inputSize });
+      const before = await invoke<number>(page, 'numTensors', []);
 
-        const inNode = await node.predictBatch(photos.map((p) => p.bytes));
-        const inBrowser = okOnly(await invoke<Result[]>(page, 'predictUrls', [photos.map((p) => `/photos/${p.name}`)]), page.log());
-        expect(inBrowser.map((r) => r.label)).toEqual(inNode.map((r) => r.label));
-        inBrowser.forEach((r, i) => {
-          const diff = Math.max(...r.probabilities.map((v, j) => Math.abs(v - inNode[i]!.probabilities[j]!)));
-          expect(diff, `${photos[i]!.name}: browser ${r.probabilities.map((v) => v.toFixed(4))} vs node ${inNode[i]!.probabilities.map((v) => v.toFixed(4))}`).toBeLessThanOrEqual(0.02);
-        });
+      const inNode = await node.predictBatch(photos.map((p) => p.bytes));
+      const inBrowser = okOnly(await invoke<Result[]>(page, 'predictUrls', [photos.map((p) => `/photos/${p.name}`)]), page.log());
+      expect(inBrowser.map((r) => r.label)).toEqual(inNode.map((r) => r.label));
+      inBrowser.forEach((r, i) => {
+        expect(maxDiff(r.probabilities, inNode[i]!.probabilities), `${photos[i]!.name}: browser ${r.probabilities.map((v) => v.toFixed(4))} vs node ${inNode[i]!.probabilities.map((v) => v.toFixed(4))}`).toBeLessThanOrEqual(0.02);
+      });
 
-        const fromPixelsNode = await node.predictBatch(pixels.map((p) => ({ data: Uint8Array.from(p.data), width: p.width, height: p.height })));
-        const fromPixelsBrowser = okOnly(await invoke<Result[]>(page, 'predictPixels', [pixels]), page.log());
-        fromPixelsBrowser.forEach((r, i) => {
-          expect(r.label).toBe(fromPixelsNode[i]!.label);
-          const diff = Math.max(...r.probabilities.map((v, j) => Math.abs(v - fromPixelsNode[i]!.probabilities[j]!)));
-          expect(diff, `${photos[i]!.name} from the same pixels`).toBeLessThanOrEqual(1e-5);
-        });
-        expect(await invoke<number>(page, 'numTensors', [])).toBe(before);
-      } finally {
-        await page.page.context().close();
-      }
-    }, TIMEOUT);
+      const fromPixelsNode = await node.predictBatch(pixels.map((p) => ({ data: Uint8Array.from(p.data), width: p.width, height: p.height })));
+      const fromPixelsBrowser = okOnly(await invoke<Result[]>(page, 'predictPixels', [pixels]), page.log());
+      fromPixelsBrowser.forEach((r, i) => {
+        expect(r.label).toBe(fromPixelsNode[i]!.label);
+        expect(maxDiff(r.probabilities, fromPixelsNode[i]!.probabilities), `${photos[i]!.name} from the same pixels`).toBeLessThanOrEqual(1e-5);
+      });
+      expect(await invoke<number>(page, 'numTensors', [])).toBe(before);
+    }), TIMEOUT);
   }
+});
+
+describe('the same model in a Web Worker', () => {
+  it('Chromium Worker (wasm, OffscreenCanvas codec): same labels as Node, probabilities within 0.02', () => withPage(async (page) => {
+    const r = await call<{ inWorker: boolean; backend: string; codec: string; predictions: Array<{ label: string; probabilities: number[] }> }>(
+      page, 'predictInWorker', ['/model/', photos.map((p) => `/photos/${p.name}`), 'wasm'],
+    );
+    expect(r).toMatchObject({ inWorker: true, backend: 'wasm', codec: 'browser' });
+    const inNode = await node.predictBatch(photos.map((p) => p.bytes));
+    expect(r.predictions.map((p) => p.label)).toEqual(inNode.map((p) => p.label));
+    r.predictions.forEach((p, i) => expect(maxDiff(p.probabilities, inNode[i]!.probabilities)).toBeLessThanOrEqual(0.02));
+  }), TIMEOUT);
+});
+
+describe('training in the browser', () => {
+  it('Chromium wasm: fromItems (fetched bytes) + weights over HTTP, a frozen fit, getPreds, exportToFiles -> loadExport', () => withPage(async (page) => {
+    await invoke(page, 'start', ['wasm']);
+    const r = await call<{ classes: string[]; train: number; valid: number; epochs: Array<{ trainLoss: number; validLoss: number; errorRate: number }>; validIds: string[]; files: string[]; maxDiff: number; leaked: number }>(
+      page, 'train', [{ items: trainItems, weights: '/mobilenet/model.json', epochs: 2 }],
+    );
+    expect(r.classes).toEqual(CLASSES);
+    expect(r.train + r.valid).toBe(trainItems.length);
+    expect(r.epochs).toHaveLength(2);
+    for (const e of r.epochs) expect(Number.isFinite(e.trainLoss) && Number.isFinite(e.validLoss)).toBe(true);
+    // The same split as Node's hash split of the same ids.
+    const inNode = (await import('@bears/data')).ImageDataset.fromItems(trainItems.map((i) => ({ id: i.id, label: i.label, bytes: new Uint8Array(1) })), { validPct: 0.25, seed: 42, size: 224 });
+    expect(r.validIds).toEqual(inNode.valid.map((i) => i.id));
+    expect(r.files).toEqual(['metadata.json', 'model.json', 'weights.bin']);
+    expect(r.maxDiff).toBeLessThanOrEqual(1e-5);
+    expect(r.leaked).toBe(0);
+  }), TIMEOUT);
 });

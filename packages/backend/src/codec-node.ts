@@ -38,7 +38,7 @@ export const sharpCodec: ImageCodec = {
       return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height };
     } catch (err) {
       if (err instanceof ImageDecodeError) throw err;
-      throw new ImageDecodeError(`corrupt or truncated ${kind} data (${(err as Error).message})`, { cause: err });
+      throw new ImageDecodeError(`${kind} data is corrupt or truncated (${(err as Error).message})`, { cause: err });
     }
   },
   async decode(bytes: Uint8Array, options?: DecodeOptions): Promise<tf.Tensor3D> {

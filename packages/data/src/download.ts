@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { sniffImageType } from '@bears/backend';
-import sharp from 'sharp';
+import { ImageDecodeError, sniffImageType } from '@bears/backend';
+import { sharpCodec } from '@bears/backend/node';
 import { extensionFor, notImageReason } from './files.js';
 import { isTempFile, writeFileAtomic } from './fs-utils.js';
 import { readUrlList } from './url-list-file.js';
@@ -225,9 +225,9 @@ export async function downloadImages(urlsOrFile: string | readonly (string | URL
         if (validate === 'decode') {
           try {
             // Decode at a small size: libjpeg still reads every scan, so truncation is caught cheaply.
-            await sharp(bytes, { failOn: 'warning', limitInputPixels: 268_402_689 }).resize(32, 32, { fit: 'inside' }).raw().toBuffer();
+            await sharpCodec.decodeRgb(bytes, { size: 32, fit: 'inside' });
           } catch (err) {
-            throw new FetchError(`${kind} data is corrupt or truncated (${(err as Error).message})`, false, httpStatus);
+            throw new FetchError(err instanceof ImageDecodeError ? err.reason : `${kind} data is corrupt or truncated (${(err as Error).message})`, false, httpStatus);
           }
         }
         const number = reuseFile ? fileNumber(reuseFile) : allocateNumber(index);

@@ -152,7 +152,7 @@ describe('batch loader on synthetic colours', () => {
     const batches = await collect(d.loader('train', { batchSize: 4, onError: 'skip', onSkip: (e) => skipped.push(`${path.basename(e.file)}: ${e.reason}`) }));
     // 11 files listed, 2 broken.
     expect(batches.reduce((n, b) => n + b.y.length, 0)).toBe(9);
-    expect(skipped.sort()).toEqual([expect.stringMatching(/^page\.jpg: not an image \(HTML/), expect.stringMatching(/^red_002\.png: corrupt or truncated/)]);
+    expect(skipped.sort()).toEqual([expect.stringMatching(/^page\.jpg: not an image \(HTML/), expect.stringMatching(/^red_002\.png: png data is corrupt or truncated/)]);
     await fs.rm(bad);
     await fs.rm(path.join(dirty, 'blue', 'page.jpg'));
     await expect(collect(d.loader('train', { batchSize: 4 }))).rejects.toThrow(/(red_002\.png|page\.jpg): file not found/);

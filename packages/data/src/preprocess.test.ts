@@ -53,6 +53,6 @@ describe('decodeForModel: bytes through the codec, then preprocess', () => {
     const html = new TextEncoder().encode('<!doctype html><html></html>');
     await expect(decodeForModel(sharpCodec, html, { size: 8, resize: 'crop', normalize: unitStats, name: 'page.jpg' })).rejects.toThrow(ImageLoadError);
     await expect(decodeForModel(sharpCodec, html, { size: 8, resize: 'crop', normalize: unitStats, name: 'page.jpg' })).rejects.toThrow(/page\.jpg: not an image \(HTML page\)/);
-    await expect(decodeForModel(sharpCodec, png.subarray(0, 60), { size: 8, resize: 'crop', normalize: unitStats })).rejects.toThrow(/corrupt or truncated png/);
+    await expect(decodeForModel(sharpCodec, png.subarray(0, 60), { size: 8, resize: 'crop', normalize: unitStats })).rejects.toThrow(/png data is corrupt or truncated/);
   });
 });

@@ -1,6 +1,7 @@
 /**
  * Seeded randomness with the same results on every platform: string hashing (cyrb53) for
- * split assignment and seed derivation, and sfc32 for streams. Never Math.random.
+ * split assignment and seed derivation, and sfc32 for streams. Never Math.random. The one Rng of
+ * the monorepo: @bears/sgd (synthetic data, minibatch order) and @bears/learner use it too.
  */
 
 /** 53-bit hash of a string (cyrb53), as a float in [0, 1). Same value on every platform. */
@@ -33,6 +34,9 @@ export class Rng {
 
   /** Seeds from any mix of numbers and strings, e.g. `new Rng(42, 'augment', epoch, file)`. */
   constructor(...seed: Array<number | string>) {
+    for (const part of seed) {
+      if (typeof part === 'number' ? !Number.isFinite(part) : typeof part !== 'string') throw new RangeError(`Rng: seed must be finite numbers or strings, got ${String(part)}`);
+    }
     const key = seed.map(String).join('\u0000');
     const h = hash53(key, 0);
     const g = hash53(key, 0x9e3779b9);
@@ -59,9 +63,22 @@ export class Rng {
     return this.nextUint32() / 4294967296;
   }
 
-  /** Uniform float in [lo, hi). */
-  uniform(lo: number, hi: number): number {
+  /** Uniform float in [lo, hi) (default [0, 1)). */
+  uniform(lo = 0, hi = 1): number {
     return lo + (hi - lo) * this.next();
+  }
+
+  /** Normal draw (Box-Muller). */
+  normal(mean = 0, std = 1): number {
+    let u = 0;
+    while (u === 0) u = this.next();
+    const v = this.next();
+    return mean + std * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+  }
+
+  /** A random permutation of 0..n-1. */
+  permutation(n: number): number[] {
+    return this.shuffle(Array.from({ length: n }, (_, i) => i));
   }
 
   /** Uniform integer in [0, n). */

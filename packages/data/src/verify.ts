@@ -1,6 +1,8 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { sniffImageType } from '@bears/backend';
+import { ImageDecodeError } from '@bears/backend';
+import { sharpCodec } from '@bears/backend/node';
 import sharp from 'sharp';
 import type { FormatEnum, Metadata } from 'sharp';
 import { extensionFor, extensionMatches, mapLimit, notImageReason, type ImageKind } from './files.js';
@@ -126,11 +128,11 @@ export async function verifyImages(dir: string, options: VerifyOptions = {}): Pr
     entry.format = kind;
     let meta: Metadata;
     try {
-      meta = await sharp(bytes, { failOn: 'warning', limitInputPixels: 268_402_689 }).metadata();
-      // A full decode: the header alone passes a truncated JPEG.
-      await sharp(bytes, { failOn: 'warning', limitInputPixels: 268_402_689 }).raw().toBuffer();
+      // A full decode through the Node codec (sharp's decode settings live there): the header alone passes a truncated JPEG.
+      await sharpCodec.decodeRgb(bytes);
+      meta = await sharp(bytes).metadata();
     } catch (err) {
-      return bad(entry, `${kind} data is corrupt or truncated (${(err as Error).message})`);
+      return bad(entry, err instanceof ImageDecodeError ? err.reason : `${kind} data is corrupt or truncated (${(err as Error).message})`);
     }
     Object.assign(entry, { width: meta.width, height: meta.height, channels: meta.channels, space: meta.space });
 
@@ -163,9 +165,9 @@ export async function verifyImages(dir: string, options: VerifyOptions = {}): Pr
     if (dryRun) return entry;
 
     if (needsConvert || tooBig) {
-      let pipe = sharp(bytes, { limitInputPixels: 268_402_689 }).rotate().flatten({ background: '#ffffff' }).toColourspace('srgb');
-      if (tooBig) pipe = pipe.resize({ width: maxSize, height: maxSize, fit: 'inside' });
-      pipe = pipe.removeAlpha();
+      // Decoded like every other image (EXIF rotation, alpha on white, sRGB), then encoded again.
+      const rgb = await sharpCodec.decodeRgb(bytes, tooBig ? { size: maxSize, fit: 'inside', withoutEnlargement: true } : {});
+      const pipe = sharp(rgb.data, { raw: { width: rgb.width, height: rgb.height, channels: 3 } });
       const out = outKind === 'jpeg' ? pipe.jpeg({ quality, mozjpeg: false }) : pipe.toFormat(outKind as keyof FormatEnum, { quality });
       const data = await out.toBuffer({ resolveWithObject: true });
       entry.width = data.info.width;

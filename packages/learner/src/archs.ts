@@ -162,7 +162,11 @@ function cutModel(full: tfl.LayersModel, cut: string, where: string): tfl.Layers
   }
   const out = layer.output as tfl.SymbolicTensor;
   if (out.shape.length !== 4) throw new LearnerError(`${where}: layer '${cut}' outputs shape [${out.shape}], the body must end in a [h, w, channels] feature map`);
-  return tfl.model({ inputs: full.inputs, outputs: out, name: 'body' });
+  const body = tfl.model({ inputs: full.inputs, outputs: out, name: 'body' });
+  // The layers past the cut (ImageNet's classifier) are never used: free their weights now.
+  const kept = new Set(body.layers);
+  for (const l of full.layers) if (!kept.has(l)) l.dispose();
+  return body;
 }
 
 function splitGroups(model: tfl.LayersModel, split?: string): [tfl.layers.Layer[], tfl.layers.Layer[]] {

@@ -28,8 +28,11 @@ export interface Callback {
 }
 
 /** A one-line progress bar per epoch (fastai's progress bar), redrawn in place on a TTY. */
-export function progressCallback(write: (s: string) => void = (s) => process.stderr.write(s)): Callback {
-  const tty = typeof process !== 'undefined' && !!process.stderr?.isTTY;
+export function progressCallback(write?: (s: string) => void): Callback {
+  // Node's stderr when there is one; browsers and Workers get one console line per update.
+  const stderr = (globalThis as { process?: { stderr?: { isTTY?: boolean; write(s: string): unknown } } }).process?.stderr;
+  const tty = !!stderr?.isTTY;
+  const out = write ?? (stderr ? (s: string) => void stderr.write(s) : (s: string) => console.log(s.trimEnd()));
   let last = 0;
   return {
     name: 'progress',
@@ -42,8 +45,8 @@ export function progressCallback(write: (s: string) => void = (s) => process.std
       const width = 30;
       const filled = Math.round((done / Math.max(1, total)) * width);
       const bar = '#'.repeat(filled) + '.'.repeat(width - filled);
-      write(`${tty ? '\r' : ''}epoch ${e.epoch + 1}/${e.epochs} [${bar}] ${done}/${total} loss ${(e.loss ?? NaN).toFixed(4)}${tty ? '' : '\n'}`);
-      if (tty && done === total) write('\r' + ' '.repeat(80) + '\r');
+      out(`${tty ? '\r' : ''}epoch ${e.epoch + 1}/${e.epochs} [${bar}] ${done}/${total} loss ${(e.loss ?? NaN).toFixed(4)}${tty ? '' : '\n'}`);
+      if (tty && done === total) out('\r' + ' '.repeat(80) + '\r');
     },
   };
 }

@@ -31,7 +31,7 @@ export type { ArtifactsOptions, ModelSource } from './model-files.js';
 export { imagenetStats, inceptionStats, unitStats } from './normalization.js';
 export type { Normalization } from './normalization.js';
 export { LearnerError, ModelFileError } from './errors.js';
-export { lineChartSvg, svgToPng } from './plot.js';
+export { lineChartSvg, lrFindSvg, svgToPng } from './plot.js';
 export { LIBRARY_VERSION, EXPORT_FORMAT_VERSION, CHECKPOINT_FORMAT_VERSION } from './version.js';
 export { forwardFlops } from './flops.js';
 export type { FitState } from './fit-state.js';

@@ -13,6 +13,7 @@ import { checkpointCallback, progressCallback, type Callback } from './callbacks
 import { cpuBackend, registerBackend, useBackend } from '@bears/backend';
 import { makeImageFolder, makeTinyModelFolder, tempDir, wasm } from './test-support/fixtures.js';
 import { unitStats } from './normalization.js';
+import { lrFindSvg } from './plot.js';
 
 let dataRoot = '';
 let modelDir = '';
@@ -184,6 +185,35 @@ describe('lrFind', () => {
     expect(learn.recorder.epochs.length).toBe(1);
     const png = await res.plot();
     expect(png.length).toBeGreaterThan(1000);
+    learn.dispose();
+  });
+});
+
+describe('progress and plots', () => {
+  it('reports feature extraction and the LR sweep through onProgress, and marks every suggestion', async () => {
+    const learn = await tinyLearner();
+    const seen: Array<{ phase: string; done: number; total: number }> = [];
+    await learn.prepareFeatures({ onProgress: (p) => seen.push(p) });
+    const total = 2 * dataset.train.length + dataset.valid.length;
+    expect(seen.length).toBeGreaterThan(2);
+    expect(seen.every((p) => p.phase === 'features' && p.total === total)).toBe(true);
+    expect(seen[seen.length - 1]!.done).toBe(total);
+    const sweep: number[] = [];
+    const res = await learn.lrFind({ numIt: 20, onProgress: (p) => p.phase === 'lr-find' && p.total === 20 && sweep.push(p.done) });
+    expect(sweep).toEqual(Array.from({ length: res.lrs.length }, (_, i) => i + 1));
+    const svg = lrFindSvg(res);
+    for (const name of ['valley', 'steep', 'min/10']) expect(svg).toContain(`>${name} `);
+    learn.dispose();
+  });
+
+  it('the losses plot marks where the body was unfrozen', async () => {
+    const learn = await tinyLearner();
+    await learn.fitOneCycle(1, 1e-3);
+    const steps = learn.recorder.losses.length;
+    learn.unfreeze();
+    expect(learn.recorder.phases[learn.recorder.phases.length - 1]).toEqual({ step: steps, label: 'unfrozen' });
+    await learn.fitOneCycle(1, [1e-5, 1e-4]);
+    expect(learn.recorder.plotLossesSvg()).toContain('>unfrozen</text>');
     learn.dispose();
   });
 });
@@ -361,5 +391,16 @@ describe('export, loadLearner, predict', () => {
     await rm(path.join(bad, 'metadata.json'));
     await expect(loadLearner(bad)).rejects.toThrow(/metadata.json: is missing or unreadable/);
     learn.dispose();
+  });
+});
+
+describe('dispose', () => {
+  it('frees every tensor of a learner that trained, built its inference graph and predicted', async () => {
+    const before = tf.memory().numTensors;
+    const learn = await tinyLearner();
+    await learn.fitOneCycle(1, 1e-2);
+    await learn.predict(dataset.valid[0]!.file);
+    learn.dispose();
+    expect(tf.memory().numTensors).toBe(before);
   });
 });

@@ -103,12 +103,15 @@ export class Learner implements TrainingHost {
   /** Trains the head only; the body runs in inference mode (batch norm on its running statistics). */
   freeze(): void {
     for (const l of this.body.model.layers) l.trainable = false;
+    if (!this.frozen) this.recorder.markPhase('frozen');
     this.frozen = true;
   }
 
   /** Trains the whole network. */
   unfreeze(): void {
     for (const l of this.body.model.layers) l.trainable = true;
+    // The losses plot marks where the body started to train (a jump or a dip there has a cause).
+    if (this.frozen) this.recorder.markPhase('unfrozen');
     this.frozen = false;
   }
 
@@ -323,7 +326,7 @@ export class Learner implements TrainingHost {
    * The LR range test: trains with an exponentially growing learning rate (1e-7 to 10 over 100 batches),
    * stops when the loss explodes, restores the weights and optimizer, and suggests a learning rate.
    */
-  async lrFind(options: { startLr?: number; endLr?: number; numIt?: number } = {}): Promise<LrFindOutcome> {
+  async lrFind(options: { startLr?: number; endLr?: number; numIt?: number; onProgress?: OnProgress } = {}): Promise<LrFindOutcome> {
     return lrFind(this, options);
   }
 
@@ -469,8 +472,10 @@ export class Learner implements TrainingHost {
     this.cache = undefined;
     this.optimizer?.dispose();
     this.optimizer = undefined;
-    this.head.dispose();
-    this.body.model.dispose();
+    // The body, the head and the inference graph share layers (and tfjs counts a layer's uses, not its
+    // models), so free each weight once instead of disposing the models one by one.
+    for (const w of new Set([...this.body.model.weights, ...this.head.weights])) w.dispose();
+    this.inference = undefined;
   }
 }
 

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { lrFind as sgdLrFind, type LrFindResult } from '@bears/sgd';
 import type { LrFindOutcome } from './learner-options.js';
-import { lineChartSvg, svgToPng } from './plot.js';
+import { lrFindSvg, svgToPng } from './plot.js';
+import type { OnProgress } from './preds.js';
 import type { TrainBatch } from './train-batch.js';
 import type { TrainingHost } from './training-host.js';
 
@@ -9,7 +10,8 @@ import type { TrainingHost } from './training-host.js';
  * The LR range test: trains with an exponentially growing learning rate (1e-7 to 10 over 100 batches),
  * stops when the loss explodes, restores the weights and optimizer, and suggests a learning rate.
  */
-export async function lrFind(host: TrainingHost, options: { startLr?: number; endLr?: number; numIt?: number } = {}): Promise<LrFindOutcome> {
+export async function lrFind(host: TrainingHost, options: { startLr?: number; endLr?: number; numIt?: number; onProgress?: OnProgress } = {}): Promise<LrFindOutcome> {
+  const numIt = options.numIt ?? 100;
   const restore = await host.snapshotTraining();
   let it: AsyncIterator<TrainBatch> | undefined;
   let epoch = host.epochsTrained;
@@ -26,7 +28,7 @@ export async function lrFind(host: TrainingHost, options: { startLr?: number; en
   try {
     const opt = host.optimizerForTraining();
     result = await sgdLrFind(
-      async (lr) => {
+      async (lr, iteration) => {
         opt.setLr(lr);
         opt.setMomentum(0.9);
         const batch = await nextBatch();
@@ -34,9 +36,10 @@ export async function lrFind(host: TrainingHost, options: { startLr?: number; en
           return await host.trainStep(batch);
         } finally {
           if (batch.features) tf.dispose([batch.x, batch.y]);
+          options.onProgress?.({ phase: 'lr-find', done: iteration + 1, total: numIt });
         }
       },
-      { startLr: options.startLr ?? 1e-7, endLr: options.endLr ?? 10, numIt: options.numIt ?? 100 },
+      { startLr: options.startLr ?? 1e-7, endLr: options.endLr ?? 10, numIt },
     );
   } finally {
     await it?.return?.(undefined);
@@ -47,15 +50,6 @@ export async function lrFind(host: TrainingHost, options: { startLr?: number; en
   return {
     ...result,
     suggestion,
-    plot: () => {
-      const s = result.suggestions;
-      const marks = s
-        ? [
-            { x: s.valley.lr, y: s.valley.loss, label: `valley ${s.valley.lr.toExponential(1)}` },
-            { x: s.steep.lr, y: s.steep.loss, label: `steep ${s.steep.lr.toExponential(1)}` },
-          ]
-        : [];
-      return svgToPng(lineChartSvg([{ name: 'loss', x: result.lrs, y: result.losses }], { title: 'Learning rate finder', xLabel: 'learning rate (log)', yLabel: 'loss', logX: true, marks }));
-    },
+    plot: () => svgToPng(lrFindSvg(result)),
   };
 }

@@ -1,13 +1,8 @@
+import type { EpochRecord } from '@bears/sgd';
 import { lineChartSvg, svgToPng } from './plot.js';
 
-export interface EpochRecord {
-  epoch: number;
-  trainLoss: number;
-  validLoss: number;
-  metrics: Record<string, number>;
-  /** Seconds. */
-  time: number;
-}
+// One definition of an epoch's record, in @bears/sgd (whose diagnoseHistory reads it).
+export type { EpochRecord };
 
 /** fastai's Recorder: per-step learning rates, momentum and losses; per-epoch losses and metrics. */
 export class Recorder {
@@ -18,7 +13,16 @@ export class Recorder {
   /** Step index at which each validation loss was taken (end of each epoch). */
   readonly validSteps: number[] = [];
   readonly epochs: EpochRecord[] = [];
+  /** Where training changed phase (step = optimizer steps before it), e.g. 'unfrozen'. */
+  readonly phases: Array<{ step: number; label: string }> = [];
   metricNames: string[] = [];
+
+  /** Notes a phase change at the current step (a later one at the same step replaces it). */
+  markPhase(label: string): void {
+    const step = this.losses.length;
+    if (this.phases[this.phases.length - 1]?.step === step) this.phases.pop();
+    this.phases.push({ step, label });
+  }
 
   recordStep(lrs: number[], mom: number, loss: number): void {
     this.lrs.push([...lrs]);
@@ -32,7 +36,7 @@ export class Recorder {
   }
 
   toJSON(): object {
-    return { lrs: this.lrs, moms: this.moms, losses: this.losses, validSteps: this.validSteps, epochs: this.epochs, metricNames: this.metricNames };
+    return { lrs: this.lrs, moms: this.moms, losses: this.losses, validSteps: this.validSteps, epochs: this.epochs, phases: this.phases, metricNames: this.metricNames };
   }
 
   static fromJSON(json: unknown): Recorder {
@@ -44,12 +48,13 @@ export class Recorder {
       r.losses.push(...(j.losses ?? []));
       r.validSteps.push(...(j.validSteps ?? []));
       r.epochs.push(...(j.epochs ?? []));
+      r.phases.push(...(j.phases ?? []));
       r.metricNames = j.metricNames ?? [];
     }
     return r;
   }
 
-  /** Training loss per step (smoothed) and validation loss per epoch, as SVG (any runtime). */
+  /** Training loss per step (smoothed) and validation loss per epoch, phase changes marked, as SVG (any runtime). */
   plotLossesSvg(): string {
     const steps = this.losses.map((_, i) => i + 1);
     return lineChartSvg(
@@ -57,7 +62,13 @@ export class Recorder {
         { name: 'train', x: steps, y: this.losses },
         { name: 'valid', x: this.validSteps, y: this.epochs.map((e) => e.validLoss) },
       ],
-      { title: 'Losses', xLabel: 'batches processed', yLabel: 'loss' },
+      {
+        title: 'Losses',
+        xLabel: 'batches processed',
+        yLabel: 'loss',
+        // A change before the first step (the initial freeze) marks nothing.
+        vLines: this.phases.filter((p) => p.step > 0).map((p) => ({ x: p.step + 0.5, label: p.label })),
+      },
     );
   }
 

@@ -52,7 +52,7 @@ describe('fitAnimationSvg', () => {
     const captions = [...svg.matchAll(/<text class="caption"[^>]*visibility="(\w+)">([^<]*)<animate[^>]*keyTimes="([^"]*)"/g)];
     expect(captions).toHaveLength(100);
     expect(captions.filter((c) => c[1] === 'visible')).toHaveLength(1);
-    expect(captions[99]![2]).toMatch(/^step 100 · a = \(2\.97\d, 1\.98\d\) · loss 0\.08\d\d$/);
+    expect(captions[99]![2]).toMatch(/^step 100 · a = \(3\.07\d, 2\.04\d\) · loss 0\.06\d\d$/);
     for (const c of captions) {
       const kt = c[3]!.split(';').map(Number);
       expect(kt[0]).toBe(0);

@@ -48,7 +48,7 @@ function scene(data: LinearData, options: FitAnimationOptions): Scene {
   const xs: number[] = [];
   for (let i = 0; i < count; i++) xs.push(x[i * d]!);
   const ys = Array.from(y);
-  const title = options.title ?? 'SGD from scratch: fitting y = a0 x + a1';
+  const title = options.title ?? 'SGD from scratch: fitting y = a1*x + a2';
   const frame = plotFrame({ width: options.width ?? 480, height: options.height ?? 360, xs, ys, title: !!title, xLabel: true, yLabel: true });
   const [xLo, xHi] = frame.xDomain;
   const parts = [svgOpen(frame.width, frame.height, 'white'), axesSvg(frame, { title, xLabel: 'x', yLabel: 'y' })];
@@ -63,7 +63,7 @@ function scene(data: LinearData, options: FitAnimationOptions): Scene {
   return { frame, points, head: parts.join('\n'), lineAt: (a) => lineEnds(a, xLo, xHi, frame), xLo, xHi };
 }
 
-/** Pixel y of the fitted line y = a0 * x + a1 at both ends of the x axis (clamped so it stays finite). */
+/** Pixel y of the fitted line y = a1*x + a2 at both ends of the x axis (clamped so it stays finite). */
 function lineEnds(a: readonly number[], xLo: number, xHi: number, f: PlotFrame): { y1: number; y2: number } {
   const at = (xv: number) => a[0]! * xv + (a.length > 1 ? a[a.length - 1]! : 0);
   const c = (v: number) => (Number.isFinite(v) ? Math.max(-1e4, Math.min(1e4, v)) : v > 0 ? 1e4 : -1e4);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { diagnoseHistory, type EpochRecord } from './diagnose.js';
+import { diagnoseHistory, type HistoryRow } from './diagnose.js';
 
-const rows = (train: number[], valid: number[], error?: number[], lr?: number): EpochRecord[] =>
+const rows = (train: number[], valid: number[], error?: number[], lr?: number): HistoryRow[] =>
   train.map((t, i) => ({ epoch: i, trainLoss: t, validLoss: valid[i]!, ...(error ? { errorRate: error[i]! } : {}), ...(lr ? { lr } : {}) }));
 
 describe('diagnoseHistory', () => {
@@ -83,6 +83,6 @@ describe('diagnoseHistory', () => {
     expect(f[0]!.message).toMatch(/error rate 0\.0500/);
     expect(diagnoseHistory([])).toEqual([]);
     expect(() => diagnoseHistory('x' as never)).toThrow(/expected an array of per-epoch records/);
-    expect(() => diagnoseHistory([{ trainLoss: 1 } as EpochRecord])).toThrow(/epoch 0 needs numeric trainLoss and validLoss/);
+    expect(() => diagnoseHistory([{ trainLoss: 1 } as HistoryRow])).toThrow(/epoch 0 needs numeric trainLoss and validLoss/);
   });
 });

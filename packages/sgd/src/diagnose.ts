@@ -4,8 +4,21 @@
  * validation loss), too few epochs (not fitted enough), too many epochs (error improves, then worsens).
  */
 
-/** One epoch of a training history. fastai's column names (train_loss, ...) are accepted too. */
+/**
+ * One epoch of a training run: what @bears/learner's recorder keeps and fitOneCycle returns (the one
+ * definition; the learner re-exports it).
+ */
 export interface EpochRecord {
+  epoch: number;
+  trainLoss: number;
+  validLoss: number;
+  metrics: Record<string, number>;
+  /** Seconds. */
+  time: number;
+}
+
+/** One row diagnoseHistory reads: an EpochRecord, or fastai's column names (train_loss, ...). */
+export interface HistoryRow {
   epoch?: number;
   trainLoss?: number;
   validLoss?: number;
@@ -50,7 +63,7 @@ interface Row {
 }
 
 /** Findings for a per-epoch history, most serious first; an empty array means nothing looks wrong. */
-export function diagnoseHistory(history: EpochRecord[] | { epochs?: EpochRecord[]; history?: EpochRecord[] }, options: DiagnoseOptions = {}): Finding[] {
+export function diagnoseHistory(history: HistoryRow[] | { epochs?: HistoryRow[]; history?: HistoryRow[] }, options: DiagnoseOptions = {}): Finding[] {
   const { explodeFactor = 10, slowRate = 0.05, relTol = 0.1, absTol = 0.005 } = options;
   const rows = normalize(history);
   if (rows.length === 0) return [];
@@ -150,7 +163,7 @@ function normalize(history: unknown): Row[] {
   if (!Array.isArray(list)) throw new Error('diagnoseHistory: expected an array of per-epoch records ({ trainLoss, validLoss, errorRate?, lr? })');
   return list.map((raw, i) => {
     if (!raw || typeof raw !== 'object') throw new Error(`diagnoseHistory: epoch ${i} is not an object`);
-    const r = raw as EpochRecord;
+    const r = raw as HistoryRow;
     const m = r.metrics ?? {};
     const train = r.trainLoss ?? r.train_loss;
     const valid = r.validLoss ?? r.valid_loss;

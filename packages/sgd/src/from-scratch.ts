@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 // Registers tfjs's gradients (tf.variableGrads needs them) through the backend interface.
 import '@bears/backend';
-import { Rng } from './random.js';
+import { Rng } from '@bears/data';
 
 /**
  * The lesson's "SGD from scratch": fit a line y = a0 * x + a1 to noisy points by gradient

@@ -1,6 +1,6 @@
 // @bears/sgd: the lesson's SGD from scratch, optimizers with parameter groups, schedules,
 // LR-finder math, training diagnosis and SVG plots. Browser-safe; PNG/GIF output is in '@bears/sgd/png'.
-export { Rng } from './random.js';
+export { Rng } from '@bears/data';
 export {
   makeLinearData,
   mse,
@@ -28,7 +28,7 @@ export type { Schedule, StepHyper, OneCycleOptions } from './schedules.js';
 export { lrFinderLrs, LossSmoother, shouldStopLrFind, suggestLrs, numpyGradient, lrFind } from './lr-find.js';
 export type { LrSuggestion, LrSuggestions, LrFinderLrsOptions, SuggestOptions, LrFindOptions, LrFindResult } from './lr-find.js';
 export { diagnoseHistory } from './diagnose.js';
-export type { EpochRecord, Finding, FindingKind, DiagnoseOptions } from './diagnose.js';
+export type { EpochRecord, HistoryRow, Finding, FindingKind, DiagnoseOptions } from './diagnose.js';
 export { linePlotSvg, plotFrame, niceTicks, logTicks, formatTick, PLOT_COLORS } from './plot.js';
 export type { PlotSeries, PlotMark, PlotVLine, LinePlotOptions, PlotFrame, FrameInput } from './plot.js';
 export { animationFrames, fitAnimationSvg, fitFrameSvg, fitAnimationHtml, lossCurveSvg } from './animation.js';

@@ -80,3 +80,69 @@ describe('linePlotSvg', () => {
     expect(() => linePlotSvg({} as never)).toThrow(/series must be an array/);
   });
 });
+
+describe('readable plots', () => {
+  it('non-negative data (losses, learning rates) never get an axis below zero', () => {
+    const f = plotFrame({ xs: [0, 100], ys: [0.01, 0.2, 1.1] });
+    expect(f.yDomain[0]).toBe(0);
+    expect(f.yTicks.every((t) => t >= 0)).toBe(true);
+    const g = plotFrame({ xs: [0, 100], ys: [1e-5, 3e-4] });
+    expect(g.yDomain[0]).toBe(0);
+    // data that goes negative keeps its padding below
+    expect(plotFrame({ xs: [0, 1], ys: [-1, 1] }).yDomain[0]).toBeLessThan(-1);
+  });
+
+  it('puts the legend in the corner no line runs through', () => {
+    const x = Array.from({ length: 50 }, (_, i) => i);
+    // Both lines start high on the left and fall to the bottom right: the top right corner is empty.
+    const falling = linePlotSvg({ series: [{ x, y: x.map((v) => 10 - v / 5), label: 'lr=0.1' }, { x, y: x.map((v) => 9 - v / 6), label: 'lr=0.01' }] });
+    const box = (svg: string) => /<g font-size="11"><rect x="([\d.]+)" y="([\d.]+)"/.exec(svg)!.slice(1).map(Number);
+    expect(box(falling)[0]).toBeGreaterThan(320);
+    expect(box(falling)[1]).toBeLessThan(100);
+    // A flat line along the top and one rising from the bottom left: only the bottom right is free.
+    const busy = linePlotSvg({ yDomain: [0, 10], series: [{ x, y: x.map(() => 9.5), label: 'lr=1.1' }, { x, y: x.map((v) => v / 10), label: 'lr=0.1' }] });
+    expect(box(busy)[0]).toBeGreaterThan(320);
+    expect(box(busy)[1]).toBeGreaterThan(200);
+  });
+
+  it('labels vertical markers where no line or legend runs', () => {
+    const svg = linePlotSvg({ series: [{ x: [0, 10], y: [1, 2] }], vLines: [{ x: 4, label: 'unfrozen' }] });
+    checkXml(svg);
+    expect(svg).toContain('>unfrozen</text>');
+    // Losses near zero after the unfreeze: the label goes to the top, clear of the legend in the top right.
+    const x = Array.from({ length: 36 }, (_, i) => i + 1);
+    const losses = linePlotSvg({
+      series: [
+        { x, y: x.map((v) => (v < 25 ? 3 / v : 0.05)), label: 'train' },
+        { x: [6, 12, 18, 24, 30, 36], y: [0.4, 0.2, 0.15, 0.12, 0.18, 0.2], label: 'valid' },
+      ],
+      vLines: [{ x: 24.5, label: 'unfrozen' }],
+    });
+    const label = /<text x="([\d.]+)" y="([\d.]+)"[^>]*>unfrozen<\/text>/.exec(losses)!.slice(1).map(Number);
+    const legend = /<g font-size="11"><rect x="([\d.]+)" y="([\d.]+)" width="([\d.]+)" height="([\d.]+)"/.exec(losses)!.slice(1).map(Number);
+    expect(label[1]).toBeLessThan(80);
+    const [lx, ly, lw, lh] = legend;
+    const overlapsLegend = label[0]! + 55 >= lx! && label[0]! - 55 <= lx! + lw! && label[1]! >= ly! && label[1]! - 11 <= ly! + lh!;
+    expect(overlapsLegend).toBe(false);
+  });
+
+  it('writes a mark label beside its point, not over the curve, and inside the plot', () => {
+    const x = Array.from({ length: 41 }, (_, i) => i / 4);
+    const y = x.map((v) => 10 - v);
+    for (const mx of [1, 5, 9.5]) {
+      const svg = linePlotSvg({ series: [{ x, y }], marks: [{ x: mx, y: 10 - mx, label: 'min/10 3.6e-2' }] });
+      const f = plotFrame({ xs: [...x, mx], ys: [...y, 10 - mx] });
+      const [, tx, ty, anchor] = /<text x="([\d.]+)" y="([\d.]+)" font-size="11" fill="[^"]+" text-anchor="(start|end)">min\/10/.exec(svg)!;
+      const [x0, x1] = anchor === 'start' ? [Number(tx), Number(tx) + 82] : [Number(tx) - 82, Number(tx)];
+      expect(x0, `mark at ${mx}`).toBeGreaterThanOrEqual(f.left);
+      expect(x1, `mark at ${mx}`).toBeLessThanOrEqual(f.right);
+      // The falling line is above the point on its left and below it on its right.
+      for (let v = 0; v <= 10; v += 0.05) {
+        const px = f.sx(v);
+        const py = f.sy(10 - v);
+        const inside = px >= x0 && px <= x1 && py >= Number(ty) - 11 && py <= Number(ty) + 2;
+        expect(inside, `mark at ${mx}: the line crosses its label at x=${v}`).toBe(false);
+      }
+    }
+  });
+});

@@ -107,6 +107,14 @@ export function linePlotSvg(options: LinePlotOptions): string {
     const px = n(frame.sx(v.x));
     parts.push(`<line x1="${px}" y1="${n(frame.top)}" x2="${px}" y2="${n(frame.bottom)}" stroke="${esc(v.color ?? '#999')}" stroke-dasharray="3 3" stroke-width="1"/>`);
   }
+  const vLabels = (o.vLines ?? [])
+    .filter((v) => v.label && usable(v.x, o.xLog))
+    .map((v) => {
+      // Written beside the line, at the bottom of the plot, away from the legend.
+      const px = frame.sx(v.x);
+      const rightSide = px < frame.left + (frame.right - frame.left) * 0.7;
+      return `<text x="${n(px + (rightSide ? 4 : -4))}" y="${n(frame.bottom - 6)}" font-size="11" fill="${esc(v.color ?? '#555')}" text-anchor="${rightSide ? 'start' : 'end'}">${esc(v.label!)}</text>`;
+    });
   o.series.forEach((s, i) => {
     const color = esc(s.color ?? PLOT_COLORS[i % PLOT_COLORS.length]!);
     const pts = s.x.map((x, j) => [x, s.y[j]!] as const);
@@ -122,6 +130,7 @@ export function linePlotSvg(options: LinePlotOptions): string {
     }
   });
   parts.push('</g>');
+  const obstacles = (o.marks ?? []).some((m) => m.label) ? legendObstacles(frame, o.series, { xLog: o.xLog, yLog: o.yLog, marks: o.marks }) : [];
   for (const m of o.marks ?? []) {
     if (!usable(m.x, o.xLog) || !usable(m.y, o.yLog)) continue;
     const cx = frame.sx(m.x);
@@ -129,13 +138,14 @@ export function linePlotSvg(options: LinePlotOptions): string {
     const color = esc(m.color ?? '#d62728');
     parts.push(`<circle cx="${n(cx)}" cy="${n(cy)}" r="5" fill="${color}" stroke="white" stroke-width="1"/>`);
     if (m.label) {
-      // Keep the label inside the plot: flip it left of the point near the right edge.
-      const leftSide = cx > frame.left + (frame.right - frame.left) * 0.7;
-      parts.push(`<text x="${n(cx + (leftSide ? -8 : 8))}" y="${n(cy - 8)}" font-size="11" fill="${color}" text-anchor="${leftSide ? 'end' : 'start'}">${esc(m.label)}</text>`);
+      const { x, y, anchor } = markLabelPlace(frame, cx, cy, m.label.length * 6.3, obstacles);
+      parts.push(`<text x="${n(x)}" y="${n(y)}" font-size="11" fill="${color}" text-anchor="${anchor}">${esc(m.label)}</text>`);
     }
   }
   const labelled = o.series.filter((s) => s.label);
-  if (o.legend ?? labelled.length >= 2) parts.push(legendSvg(frame, o.series));
+  const legend = o.legend ?? labelled.length >= 2 ? legendSvg(frame, o.series, { xLog: o.xLog, yLog: o.yLog, marks: o.marks }) : undefined;
+  parts.push(...vLineLabels(frame, o, legend?.box));
+  if (legend) parts.push(legend.svg);
   parts.push('</svg>');
   return parts.join('\n') + '\n';
 }
@@ -169,6 +179,8 @@ export function plotFrame(f: FrameInput): PlotFrame {
   const ty = f.yLog ? logTicks(yd) : niceTicks(yd[0], yd[1], Math.max(2, Math.round((bottom - top) / 60)));
   const xDomain = xd;
   const yDomain: [number, number] = !f.yDomain && !f.yLog ? [Math.min(yd[0], ty[0]!), Math.max(yd[1], ty[ty.length - 1]!)] : yd;
+  // Losses, learning rates and error rates are never negative: their axis stops at zero.
+  if (!f.yDomain && !f.yLog && f.ys.some(Number.isFinite) && f.ys.every((v) => !Number.isFinite(v) || v >= 0)) yDomain[0] = Math.max(0, yDomain[0]);
   const yTicks = ty.filter((t) => t >= yDomain[0] - 1e-12 * Math.abs(yDomain[0]) && t <= yDomain[1] * (1 + 1e-12));
   const xTicks = tx.filter((t) => t >= xDomain[0] - Math.abs(xDomain[0]) * 1e-12 && t <= xDomain[1] + Math.abs(xDomain[1]) * 1e-12);
   const tr = (v: number, log?: boolean) => (log ? Math.log10(v) : v);
@@ -211,7 +223,7 @@ function domainFor(axis: string, vals: readonly number[], log: boolean | undefin
   }
   if (pad) {
     const d = (hi - lo) * 0.05;
-    lo -= d;
+    lo = lo >= 0 ? Math.max(0, lo - d) : lo - d;
     hi += d;
   }
   return [lo, hi];
@@ -280,12 +292,22 @@ export function axesSvg(frame: PlotFrame, o: { xLog?: boolean; yLog?: boolean; t
   return p.join('\n');
 }
 
-function legendSvg(frame: PlotFrame, series: PlotSeries[]): string {
+/** The legend goes in the plot corner that covers the fewest drawn points (of lines, sampled densely, and marks). */
+function legendSvg(frame: PlotFrame, series: PlotSeries[], o: { xLog?: boolean; yLog?: boolean; marks?: PlotMark[] } = {}): { svg: string; box: Box } {
   const items = series.map((s, i) => ({ s, i })).filter(({ s }) => s.label);
   const w = Math.max(...items.map(({ s }) => s.label!.length)) * 6.5 + 34;
-  const x = frame.right - w - 8;
-  const y = frame.top + 8;
-  const p = [`<g font-size="11"><rect x="${n(x)}" y="${n(y)}" width="${n(w)}" height="${items.length * 16 + 8}" fill="white" fill-opacity="0.85" stroke="#ccc"/>`];
+  const h = items.length * 16 + 8;
+  const pts = legendObstacles(frame, series, o);
+  const corners = [
+    [frame.right - w - 8, frame.top + 8],
+    [frame.left + 8, frame.top + 8],
+    [frame.right - w - 8, frame.bottom - h - 8],
+    [frame.left + 8, frame.bottom - h - 8],
+  ] as const;
+  const covered = corners.map(([cx, cy]) => pts.filter(([px, py]) => px >= cx - 4 && px <= cx + w + 4 && py >= cy - 4 && py <= cy + h + 4).length);
+  const best = covered.indexOf(Math.min(...covered));
+  const [x, y] = corners[best]!;
+  const p = [`<g font-size="11"><rect x="${n(x)}" y="${n(y)}" width="${n(w)}" height="${h}" fill="white" fill-opacity="0.85" stroke="#ccc"/>`];
   items.forEach(({ s, i }, k) => {
     const color = esc(s.color ?? PLOT_COLORS[i % PLOT_COLORS.length]!);
     const ly = y + 12 + k * 16;
@@ -293,7 +315,83 @@ function legendSvg(frame: PlotFrame, series: PlotSeries[]): string {
     p.push(`<text x="${n(x + 29)}" y="${n(ly + 4)}" fill="#333">${esc(s.label!)}</text>`);
   });
   p.push('</g>');
-  return p.join('');
+  return { svg: p.join(''), box: [x, y, x + w, y + h] };
+}
+
+type Box = [x0: number, y0: number, x1: number, y1: number];
+
+/** Labels of vertical markers, beside the line at the top or the bottom of the plot, wherever fewest lines and no legend run. */
+function vLineLabels(f: PlotFrame, o: LinePlotOptions, legend?: Box): string[] {
+  const lines = (o.vLines ?? []).filter((v) => v.label && usable(v.x, o.xLog));
+  if (lines.length === 0) return [];
+  const obstacles = legendObstacles(f, o.series, { xLog: o.xLog, yLog: o.yLog, marks: o.marks });
+  return lines.map((v) => {
+    const px = f.sx(v.x);
+    const width = v.label!.length * 6.3;
+    let best = { x: px + 4, y: f.bottom - 6, anchor: 'start' };
+    let bestCost = Infinity;
+    for (const y of [f.top + 14, f.bottom - 6]) {
+      for (const anchor of ['start', 'end'] as const) {
+        const x = anchor === 'start' ? px + 4 : px - 4;
+        const [x0, x1] = anchor === 'start' ? [x, x + width] : [x - width, x];
+        const overlaps = (b: Box) => x0 <= b[2] && x1 >= b[0] && y - 11 <= b[3] && y + 2 >= b[1];
+        const outside = x0 < f.left || x1 > f.right ? 1000 : 0;
+        const cost = outside + (legend && overlaps(legend) ? 500 : 0) + obstacles.filter(([qx, qy]) => qx >= x0 && qx <= x1 && qy >= y - 11 && qy <= y + 2).length;
+        if (cost < bestCost) [best, bestCost] = [{ x, y, anchor }, cost];
+      }
+    }
+    return `<text x="${n(best.x)}" y="${n(best.y)}" font-size="11" fill="${esc(v.color ?? '#555')}" text-anchor="${best.anchor}">${esc(v.label!)}</text>`;
+  });
+}
+
+/**
+ * Where a mark's label goes: above or below, right or left of the point, whichever stays inside the plot
+ * and crosses the fewest drawn points (a label written over the curve it marks is hard to read).
+ */
+function markLabelPlace(f: PlotFrame, cx: number, cy: number, width: number, obstacles: Array<[number, number]>): { x: number; y: number; anchor: 'start' | 'end' } {
+  // Nearest first; farther ones for a point in a corner with its curve next to it.
+  const candidates = [8, 24, 48].flatMap((d) => [
+    { dx: 8, dy: -d, anchor: 'start' as const },
+    { dx: -8, dy: d + 8, anchor: 'end' as const },
+    { dx: 8, dy: d + 8, anchor: 'start' as const },
+    { dx: -8, dy: -d, anchor: 'end' as const },
+  ]);
+  let best = { x: cx + 8, y: cy - 8, anchor: 'start' as 'start' | 'end' };
+  let bestCost = Infinity;
+  for (const c of candidates) {
+    const x = cx + c.dx;
+    const y = cy + c.dy;
+    const [x0, x1] = c.anchor === 'start' ? [x, x + width] : [x - width, x];
+    const [y0, y1] = [y - 11, y + 2];
+    const outside = x0 < f.left || x1 > f.right || y0 < f.top || y1 > f.bottom ? 1000 : 0;
+    const cost = outside + obstacles.filter(([px, py]) => px >= x0 && px <= x1 && py >= y0 && py <= y1).length;
+    if (cost < bestCost) [best, bestCost] = [{ x, y, anchor: c.anchor }, cost];
+  }
+  return best;
+}
+
+/** Pixel positions along every series (segments sampled every few px) and at every mark. */
+function legendObstacles(f: PlotFrame, series: PlotSeries[], o: { xLog?: boolean; yLog?: boolean; marks?: PlotMark[] }): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  const px = (x: number, y: number): [number, number] => [clamp(f.sx(x), -1e5, 1e5), clamp(f.sy(y), -1e5, 1e5)];
+  for (const s of series) {
+    let prev: [number, number] | undefined;
+    for (let j = 0; j < s.x.length; j++) {
+      if (!usable(s.x[j]!, o.xLog) || !usable(s.y[j]!, o.yLog)) {
+        prev = undefined;
+        continue;
+      }
+      const cur = px(s.x[j]!, s.y[j]!);
+      if (prev && !s.scatter) {
+        const steps = Math.min(200, Math.ceil(Math.hypot(cur[0] - prev[0], cur[1] - prev[1]) / 4));
+        for (let k = 1; k < steps; k++) out.push([prev[0] + ((cur[0] - prev[0]) * k) / steps, prev[1] + ((cur[1] - prev[1]) * k) / steps]);
+      }
+      out.push(cur);
+      prev = cur;
+    }
+  }
+  for (const m of o.marks ?? []) if (usable(m.x, o.xLog) && usable(m.y, o.yLog)) out.push(px(m.x, m.y));
+  return out;
 }
 
 function pathData(pts: ReadonlyArray<readonly [number, number]>, f: PlotFrame, xLog?: boolean, yLog?: boolean): string {

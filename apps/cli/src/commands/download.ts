@@ -38,7 +38,7 @@ export const download: Command = {
     const summary = await downloadImages(urls, dest, {
       ...options,
       onProgress: (p) => {
-        bar ??= out.progress('download', p.total);
+        bar ??= out.progress('download', p.total, 'url');
         bar.update(p.done, `ok ${p.ok + p.existing} failed ${p.failed}`);
       },
     });

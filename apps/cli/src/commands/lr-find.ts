@@ -5,7 +5,7 @@ import { startBackend } from '../backend.js';
 import { usageError } from '../cli-error.js';
 import type { Command } from '../command.js';
 import { datasetDetails, datasetOptions, openDataset } from '../dataset.js';
-import { createLearner, learnerOptionsFrom, trainingDetails, trainingFlags } from '../training.js';
+import { createLearner, learnerOptionsFrom, phaseProgress, trainingDetails, trainingFlags } from '../training.js';
 
 export const lrFind: Command = {
   name: 'lr-find',
@@ -43,10 +43,14 @@ export const lrFind: Command = {
 
     const data = await openDataset(dataDir, values, out);
     const backend = await startBackend(out, values);
-    const learn = await createLearner(data, { ...learnerOptions, backend, callbacks: [] });
+    // The learner's own notes repeat what is printed below: --verbose only.
+    const learn = await createLearner(data, { ...learnerOptions, backend, callbacks: [], log: (l) => out.detail(l) });
     try {
+      const progress = phaseProgress(out, { features: { label: 'body activations', unit: 'img' }, 'lr-find': { label: 'lr sweep', unit: 'batch' } });
       if (values.unfrozen) learn.unfreeze();
-      const res = await learn.lrFind({ startLr, endLr, numIt });
+      else await learn.prepareFeatures({ onProgress: progress });
+      const res = await learn.lrFind({ startLr, endLr, numIt, onProgress: progress });
+      progress.finish();
       await mkdir(dirname(file), { recursive: true });
       await writeFile(file, await res.plot());
       const point = (s: { lr: number; loss: number } | null | undefined) => (s ? { lr: s.lr, loss: s.loss } : null);

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../test-support/run-cli.js';
+import { runMain } from '../test-support/run-main.js';
 
 describe('bears sgd', () => {
   const dir = mkdtempSync(join(tmpdir(), 'bears-cli-sgd-'));
@@ -48,5 +49,16 @@ describe('bears sgd', () => {
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr.trim().split('\n').pop()).toMatch(/^bears sgd: /);
     }
+  });
+
+  it('the plot says the same names as --help: y = a1*x + a2, and the loss axis stays above zero', async () => {
+    const help = await runMain(['sgd', '--help']);
+    expect(help.stdout).toContain('y = a1*x + a2');
+    const out = join(dir, 'names.svg');
+    expect((await runMain(['sgd', '--steps', '20', '--out', out])).code).toBe(0);
+    expect(readFileSync(out, 'utf8')).toContain('fitting y = a1*x + a2</text>');
+    const ticks = [...readFileSync(join(dir, 'names-loss.svg'), 'utf8').matchAll(/text-anchor="end">(-?[\d.e-]+)<\/text>/g)].map((m) => Number(m[1]));
+    expect(ticks.length).toBeGreaterThan(2);
+    expect(Math.min(...ticks)).toBeGreaterThanOrEqual(0);
   });
 });

@@ -6,7 +6,7 @@ import { startBackend } from '../backend.js';
 import { usageError } from '../cli-error.js';
 import type { Command } from '../command.js';
 import { datasetDetails, datasetOptions, openDataset } from '../dataset.js';
-import { createLearner, learnerOptionsFrom, parseLrRange, trainingDetails, trainingFlags } from '../training.js';
+import { createLearner, learnerOptionsFrom, parseLrRange, phaseProgress, tableLine, trainingDetails, trainingFlags } from '../training.js';
 
 export const train: Command = {
   name: 'train',
@@ -55,18 +55,26 @@ export const train: Command = {
     const learn = await createLearner(data, { ...learnerOptions, backend });
     try {
       out.log(`arch ${learnerOptions.arch}, ${data.classes.length} classes: ${data.classes.join(', ')}`);
+      // The frozen body's activations are computed once before the first epoch: the long silent step, so it gets a bar.
+      const features = phaseProgress(out, { features: { label: 'body activations', unit: 'img' } });
+      await learn.prepareFeatures({ onProgress: features });
+      features.finish();
       const records: Array<EpochRecord & { phase: string }> = [];
-      const run = async (phase: string, n: number, rate: number | [number, number]) => {
-        out.log(`${phase}: fitOneCycle(${n}, ${Array.isArray(rate) ? `[${rate.join(', ')}]` : rate})`);
+      const table = tableLine(out);
+      const run = async (phase: string, what: string, n: number, rate: number | [number, number]) => {
+        // Said in the table itself, so a reader sees where the unfrozen epochs start (their numbering restarts at 0).
+        table(`${phase}: fitOneCycle(${n}, ${Array.isArray(rate) ? `[${rate.join(', ')}]` : rate}): ${what}`);
         const res = await learn.fitOneCycle(n, rate);
         records.push(...res.epochs.map((r) => ({ ...r, phase })));
         if (res.stopped) out.log(`stopped early: ${res.stopped}`);
         return res;
       };
-      const frozen = await run('frozen', epochs, lr);
+      const frozen = await run('frozen', 'the new head trains, the pretrained body stays fixed', epochs, lr);
       if (unfreezeEpochs > 0 && !frozen.stopped) {
         learn.unfreeze();
-        await run('unfrozen', unfreezeEpochs, lrRange);
+        const unfrozen = await run('unfrozen', `unfreeze(), then the whole network trains, the body at smaller learning rates (${unfreezeEpochs === 1 ? `epoch ${epochs}` : `epochs ${epochs}-${epochs + unfreezeEpochs - 1}`} in metrics.json)`, unfreezeEpochs, lrRange);
+        const note = unfreezeJumpNote(frozen.epochs, unfrozen.epochs);
+        if (note) table(note);
       }
       await mkdir(outDir, { recursive: true });
       await learn.export(outDir);
@@ -99,3 +107,19 @@ export const train: Command = {
     }
   },
 };
+
+/**
+ * When the first unfrozen epoch's valid_loss jumps well above the frozen phase's last, say why, so a
+ * reader does not take it for a bug: the body starts to move while the one-cycle schedule is at its peak.
+ */
+export function unfreezeJumpNote(frozen: EpochRecord[], unfrozen: EpochRecord[]): string | undefined {
+  const before = frozen[frozen.length - 1]?.validLoss;
+  const first = unfrozen[0]?.validLoss;
+  if (before === undefined || first === undefined || !(first > before * 1.5 && first - before > 0.05)) return undefined;
+  const last = unfrozen[unfrozen.length - 1]!.validLoss;
+  return (
+    `note: valid_loss jumped from ${before.toFixed(4)} to ${first.toFixed(4)} in the first unfrozen epoch, as fine-tuning often does: the pretrained ` +
+    `body's weights start to move at the one-cycle schedule's highest learning rates, so the features the head was fitted to shift; ` +
+    (unfrozen.length > 1 ? `as the rates anneal it ${last <= before * 1.1 ? 'came back' : 'moved'} to ${last.toFixed(4)}.` : 'more epochs (or a lower --lr-range) let it settle.')
+  );
+}

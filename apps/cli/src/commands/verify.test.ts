@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SHARED, runCli } from '../test-support/run-cli.js';
+import { runMain } from '../test-support/run-main.js';
 
 const DIRTY = join(SHARED, 'data/bears-dirty');
 
@@ -29,6 +30,19 @@ describe('bears verify', () => {
     const del = await runCli(['verify', dir, '--delete', '--json']);
     expect(del.json.bad).toHaveLength(2);
     expect(existsSync(join(dir, 'teddy', 'syn_empty.jpg'))).toBe(false);
+  });
+
+  it('a dry run says what it would do ("would convert", "would move"), never "fixed"', async () => {
+    const r = await runMain(['verify', DIRTY, '--dry-run']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^67 files checked: 60 ok, 3 to fix, 4 bad \(dry run: nothing changed\)$/m);
+    expect(r.stdout).toMatch(/^ {2}to fix black\/ya_00000031\.jpg: would convert \(webp format\)$/m);
+    expect(r.stdout).toMatch(/^ {2}to fix grizzly\/pz_00000022\.jpg;w=960: would rename -> grizzly\/pz_00000022\.jpg/m);
+    expect(r.stdout).toMatch(/^ {2}bad {4}black\/syn_truncated\.jpg: .* \(would move to .*\.quarantine\/black\/syn_truncated\.jpg\)$/m);
+    expect(r.stdout).not.toMatch(/fixed|moved to/);
+    expect(existsSync(join(DIRTY, '.quarantine'))).toBe(false);
+    const del = await runMain(['verify', DIRTY, '--dry-run', '--delete']);
+    expect(del.stdout).toMatch(/syn_empty\.jpg: empty file \(0 bytes\) \(would delete\)$/m);
   });
 
   it('fails with one line on a missing folder or conflicting flags', async () => {

@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { verifyImages } from '@bears/data/node';
 import { existingDir, num, requirePositional } from '../args.js';
 import { usageError } from '../cli-error.js';
@@ -27,7 +27,8 @@ export const verify: Command = {
     'dry-run': { type: 'boolean', default: false },
   },
   async run({ positionals, values }, out) {
-    const dir = existingDir(requirePositional(positionals, 0, 'dir'), 'image folder');
+    const typed = requirePositional(positionals, 0, 'dir');
+    const dir = existingDir(typed, 'image folder');
     if (values.delete && values.quarantine) throw usageError('use either --delete or --quarantine, not both');
     let bar: ReturnType<typeof out.progress> | undefined;
     const report = await verifyImages(dir, {
@@ -36,20 +37,38 @@ export const verify: Command = {
       maxSize: num(values['max-size'], 'max-size', { int: true, min: 8 }),
       dryRun: Boolean(values['dry-run']),
       onProgress: (p) => {
-        bar ??= out.progress('verify', p.total);
+        bar ??= out.progress('verify', p.total, 'file');
         bar.update(p.done);
       },
     });
     bar?.done();
     const bad = report.entries.filter((e) => e.verdict === 'bad');
     const fixed = report.entries.filter((e) => e.verdict === 'fixed');
-    out.print(`${report.checked} files checked: ${report.ok} ok, ${report.fixed} fixed, ${report.bad} bad`);
-    for (const e of fixed) out.print(`  fixed ${e.file}: ${e.actions.join(', ')}${e.newFile ? ` -> ${e.newFile}` : ''}`);
-    for (const e of bad) {
-      const where = e.deleted ? 'deleted' : e.movedTo ? `moved to ${e.movedTo}` : report.dryRun ? 'left (dry run)' : 'left';
-      out.print(`  bad   ${e.file}: ${e.reason ?? 'unreadable'} (${where})`);
+    const dry = report.dryRun;
+    // A dry run changes nothing, so it says what it would do ("would convert", "would move"), never "fixed".
+    const verb = { converted: 'convert', renamed: 'rename', resized: 'resize' } as const;
+    // Paths inside the folder are shown the way the user typed the folder; others in full.
+    const show = (p: string) => (relative(dir, p).startsWith('..') ? p : join(typed, relative(dir, p)));
+    const quarantine = report.quarantineDir ? show(report.quarantineDir) : undefined;
+    out.print(`${report.checked} files checked: ${report.ok} ok, ${report.fixed} ${dry ? 'to fix' : 'fixed'}, ${report.bad} bad${dry ? ' (dry run: nothing changed)' : ''}`);
+    for (const e of fixed) {
+      const actions = dry ? `would ${e.actions.map((a) => verb[a]).join(' and ')}` : e.actions.join(', ');
+      const why = e.reason ? ` (${e.reason})` : '';
+      out.print(`  ${dry ? 'to fix' : 'fixed '} ${e.file}: ${actions}${e.newFile ? ` -> ${e.newFile}` : ''}${why}`);
     }
-    if (report.reportFile) out.print(`report: ${report.reportFile}`);
+    for (const e of bad) {
+      const where = dry
+        ? values.delete
+          ? 'would delete'
+          : `would move to ${quarantine ? `${quarantine}/${e.file}` : 'the quarantine'}`
+        : e.deleted
+          ? 'deleted'
+          : e.movedTo
+            ? `moved to ${show(e.movedTo)}`
+            : 'left';
+      out.print(`  bad    ${e.file}: ${e.reason ?? 'unreadable'} (${where})`);
+    }
+    if (report.reportFile) out.print(`report: ${show(report.reportFile)}`);
     out.result({
       ok: report.ok + report.fixed,
       bad: bad.map((e) => ({ file: e.file, reason: e.reason ?? 'unreadable' })),

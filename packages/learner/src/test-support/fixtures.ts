@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import '@bears/backend-wasm';
 import { useBackend } from '@bears/backend';
+import { Rng } from '@bears/data';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -21,17 +22,6 @@ export async function tempDir(prefix = 'bears-learner-'): Promise<string> {
   return mkdtemp(path.join(tmpdir(), prefix));
 }
 
-/** Seeded PRNG so fixtures are the same every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * A tiny 3-class image folder: class c is noisy images dominated by one colour channel, so a small
  * network separates them easily. Returns the root folder (root/<class>/<n>.png).
@@ -41,7 +31,8 @@ export async function makeImageFolder(options: { perClass?: number; size?: numbe
   const classes = options.classes ?? ['red', 'green', 'blue'];
   const n = options.perClass ?? 10;
   const size = options.size ?? 40;
-  const rand = rng(7);
+  const rng = new Rng(7, 'fixture');
+  const rand = () => rng.next();
   for (let c = 0; c < classes.length; c++) {
     await mkdir(path.join(root, classes[c]!), { recursive: true });
     for (let i = 0; i < n; i++) {
