@@ -51,6 +51,12 @@ describe('bears (top level)', () => {
     }
   });
 
+  it('a bad --threads is a usage error naming the flag', async () => {
+    const r = await runCli(['sgd', '--threads', '0', '--out', '/tmp/bears-cli-never.svg']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("--threads must be a whole number >= 1 or 'auto', got '0'");
+  });
+
   it('an unknown backend fails with the package to install, in JSON too', async () => {
     const r = await runCli(['sgd', '--backend', 'webgpu', '--json', '--out', '/tmp/bears-cli-never.svg']);
     expect(r.code).toBe(1);

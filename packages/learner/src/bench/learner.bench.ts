@@ -3,12 +3,12 @@
 // default recipe cross-validated over 5 stratified folds. Flags: --quick (cross-validate the recipe's frozen phase only,
 // skipping the long unfrozen phase), --cv-only (only the cross-validation), --size N (default 224).
 // Prints a table, then one JSON line with every figure (ratios in keys containing "ratio").
-import '@bears/backend-wasm';
+import { configureWasmThreads, resizeWasmThreadPool, wasmThreadCount } from '@bears/backend-wasm/node';
 import * as tf from '@tensorflow/tfjs-core';
 import { useBackend } from '@bears/backend';
 import { ImageDataset } from '@bears/data/node';
 import { mkdir, mkdtemp, readdir, rm, symlink } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cnnLearner, DEFAULT_RECIPE, LESSON_RECIPE, loadLearner, type Recipe } from '../node.js';
@@ -18,6 +18,7 @@ import { forwardFlops } from '../flops.js';
 const SHARED = fileURLToPath(new URL('../../../../../shared/', import.meta.url));
 const BEARS = path.join(SHARED, 'data/bears');
 const MOBILENET = path.join(SHARED, 'models/mobilenet_v1_0.75_224');
+// --quick: no unfrozen recipe; --threads-only: only the two-core figures; --no-threads: skip them.
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const cvOnly = args.includes('--cv-only');
@@ -47,11 +48,55 @@ const now = () => performance.now();
 const quiet = () => {};
 
 async function main(): Promise<void> {
+  // Two threads, so the two-core figures below can be measured; the pool is resized to one thread
+  // and back for the one-core side (same process, same warm heap).
+  configureWasmThreads(2);
   const backend = await useBackend('wasm', { env: null });
   out.backend = backend.name;
   out.details = backend.capabilities.details ?? '';
   out.size = SIZE;
   console.error(`backend ${backend.name} (${out.details}), size ${SIZE}`);
+
+  // 0. Two cores against one: feature extraction, predictBatch and one unfrozen epoch, each at one
+  //    thread and then at two (wall clock: meaningful only on an idle machine, so the load is kept).
+  if (wasmThreadCount() >= 2 && !args.includes('--no-threads')) {
+    out.load_before = loadavg().map((v) => v.toFixed(2)).join(' ');
+    const root = await subset(16);
+    const ds = await ImageDataset.fromFolder(root, { validPct: 0.2, seed: 42, size: SIZE });
+    const files = (await readdir(path.join(BEARS, 'grizzly'))).sort().slice(0, 32).map((f) => path.join(BEARS, 'grizzly', f));
+    const exportDir = await mkdtemp(path.join(tmpdir(), 'bears-bench-threads-'));
+    const seconds: Record<'extract' | 'predict' | 'unfrozen', Record<number, number>> = { extract: {}, predict: {}, unfrozen: {} };
+    // A first round on 2 threads warms what both sides share (file cache, decoder, JIT) and is not kept.
+    for (const [round, threads] of [2, 1, 2].entries()) {
+      resizeWasmThreadPool(threads);
+      const learn = await cnnLearner(ds, { pretrained: MOBILENET, batchSize: 8, cacheViews: 1, seed: 42, log: quiet });
+      let t = now();
+      await learn.prepareFeatures();
+      seconds.extract[threads] = (now() - t) / 1000;
+      if (round === 0) await learn.export(exportDir);
+      learn.unfreeze();
+      await learn.fitOneCycle(1, [1e-5, 3e-4]); // warm-up: gradient kernels, optimizer slots, memory plan
+      t = now();
+      await learn.fitOneCycle(1, [1e-5, 3e-4]);
+      seconds.unfrozen[threads] = (now() - t) / 1000;
+      learn.dispose();
+      const clf = await loadLearner(exportDir);
+      await clf.predictBatch(files.slice(0, 4), { batchSize: 16 });
+      t = now();
+      await clf.predictBatch(files, { batchSize: 16 });
+      seconds.predict[threads] = (now() - t) / 1000;
+      clf.dispose();
+      console.error(`  ${round === 0 ? 'warm-up, ' : ''}${threads} thread(s): extract ${seconds.extract[threads]!.toFixed(2)} s, predictBatch ${seconds.predict[threads]!.toFixed(2)} s, unfrozen epoch ${seconds.unfrozen[threads]!.toFixed(2)} s`);
+    }
+    report('threads_extract_images', ds.train.length + ds.valid.length, 'two cores: images extracted (1 view + valid)', '', 0);
+    report('two_core_extract_ratio', seconds.extract[1]! / seconds.extract[2]!, 'feature extraction, 2 threads vs 1', 'x');
+    report('two_core_predict_ratio', seconds.predict[1]! / seconds.predict[2]!, 'predictBatch(32 JPEGs), 2 threads vs 1', 'x');
+    report('two_core_unfrozen_epoch_ratio', seconds.unfrozen[1]! / seconds.unfrozen[2]!, `unfrozen epoch (${ds.train.length} images), 2 threads vs 1`, 'x');
+    out.load_after = loadavg().map((v) => v.toFixed(2)).join(' ');
+    await rm(exportDir, { recursive: true, force: true });
+    await rm(root, { recursive: true, force: true });
+  }
+  if (args.includes('--threads-only')) return printReport();
 
   // 1. Frozen epoch: cached activations vs the body recomputed every step (same data, same run).
   if (!cvOnly) {
@@ -181,6 +226,10 @@ async function main(): Promise<void> {
     report('recipe_time_ratio', after.seconds / before.seconds, 'recipe time, default / today', 'x', 2);
   }
 
+  printReport();
+}
+
+function printReport(): void {
   const w = Math.max(...rows.map((r) => r[0].length));
   console.log(`@bears/learner benchmark (${out.backend}: ${out.details}; ${SIZE} px)`);
   for (const [k, v] of rows) console.log(`${k.padEnd(w)}  ${v}`);
