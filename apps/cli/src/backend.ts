@@ -1,5 +1,6 @@
 import { useBackend, type ActiveBackend } from '@bears/backend';
-import '@bears/backend-wasm';
+import { configureWasmThreads, parseThreads } from '@bears/backend-wasm/node';
+import { usageError } from './cli-error.js';
 import type { ParsedArgs } from './command.js';
 import type { Output } from './output.js';
 
@@ -18,6 +19,13 @@ export async function startBackend(out: Output, values: ParsedArgs['values'] = {
   let p = started.get(key);
   if (!p) {
     p = (async () => {
+      // @bears/backend-wasm/node read BEARS_THREADS on import; --threads wins. Fixed once wasm starts.
+      try {
+        configureWasmThreads(parseThreads(process.env.BEARS_THREADS, 'BEARS_THREADS'));
+        if (typeof values.threads === 'string') configureWasmThreads(parseThreads(values.threads, '--threads'));
+      } catch (err) {
+        throw usageError((err as Error).message);
+      }
       // Optional packages: a missing one just isn't registered (auto skips it; naming it explains how to install).
       await import('@bears/backend-node-gpu' as string).catch(() => undefined);
       return useBackend(name);

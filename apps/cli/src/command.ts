@@ -25,6 +25,7 @@ export const globalOptions: OptionSpec = {
   json: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
   backend: { type: 'string' },
+  threads: { type: 'string' },
   verbose: { type: 'boolean', default: false },
 };
 
@@ -37,6 +38,7 @@ export function helpText(cmd: Command): string {
     'Options:',
     ...cmd.details.map((d) => `  ${d}`),
     '  --backend <name>   compute backend: auto (default), wasm, cpu, node-gpu, ... (or BEARS_BACKEND)',
+    '  --threads <n>      wasm backend threads: auto (default: the cores not busy) or a number (or BEARS_THREADS)',
     '  --json             print one JSON object as the last line of stdout (logs go to stderr)',
     '  --verbose          say more: why other backends were skipped, ...',
     '  -h, --help         show this help',

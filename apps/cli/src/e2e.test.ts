@@ -46,7 +46,7 @@ describe('bears: verify -> train -> predict on a subset of the bears', () => {
     for (const f of ['metadata.json', 'model.json', 'losses.png', 'metrics.json']) expect(existsSync(join(model, f)), f).toBe(true);
     expect(r.stderr).toContain('train_loss'); // the per-epoch table goes to stderr with --json
     // The table says where the unfrozen phase starts; without a TTY each long step is one line, no bar redraws.
-    expect(r.stderr).toMatch(/^unfrozen: fitOneCycle\(1, \[0\.00001, 0\.0003\]\): unfreeze\(\), then the whole network trains/m);
+    expect(r.stderr).toMatch(/^unfrozen: fitOneCycle\(1, \[0\.000001, 0\.0001\]\): unfreeze\(\), then the whole network trains/m);
     expect(r.stderr).toMatch(/^body activations (\d+)\/\1 in \d\d:\d\d \([\d.]+ (img\/s|s\/img)\)$/m);
     expect(r.stderr).not.toMatch(/\r|skipped /);
     expect(r.stderr.split('\n').filter((l) => l.startsWith('backend: '))).toHaveLength(1);

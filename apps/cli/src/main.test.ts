@@ -24,10 +24,10 @@ describe('bears (top level)', () => {
     expect(r.stderr).toContain("unknown command 'frobnicate'");
   });
 
-  it('commands that arrive with later packages are refused with the reason', async () => {
-    const r = await runCli(['serve', 'model']);
-    expect(r.code).toBe(2);
-    expect(r.stderr).toContain('@bears/serve');
+  it('every command of the lesson is available: no "not yet available" section', async () => {
+    const r = await runCli(['--help']);
+    for (const c of ['download', 'verify', 'lr-find', 'train', 'predict', 'interpret', 'clean', 'serve', 'sgd']) expect(r.stdout).toMatch(new RegExp(`^  ${c} `, 'm'));
+    expect(r.stdout).not.toContain('Not yet available');
   });
 
   it('an unknown flag is a usage error', async () => {
@@ -49,6 +49,12 @@ describe('bears (top level)', () => {
       expect(r.stdout).toContain(`Usage: bears ${c}`);
       expect(r.stdout).toContain('Examples:');
     }
+  });
+
+  it('a bad --threads is a usage error naming the flag', async () => {
+    const r = await runCli(['sgd', '--threads', '0', '--out', '/tmp/bears-cli-never.svg']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("--threads must be a whole number >= 1 or 'auto', got '0'");
   });
 
   it('an unknown backend fails with the package to install, in JSON too', async () => {

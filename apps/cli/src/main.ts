@@ -5,9 +5,7 @@ import { createOutput, type Streams } from './output.js';
 import { commands } from './commands/index.js';
 
 /** Commands of the lesson that arrive with later packages: listed in help, refused with a reason. */
-const LATER: Record<string, string> = {
-  serve: 'comes with @bears/serve (HTTP predictions)',
-};
+const LATER: Record<string, string> = {};
 
 export function mainHelp(): string {
   const width = Math.max(...commands.map((c) => c.name.length), ...Object.keys(LATER).map((k) => k.length));
@@ -18,9 +16,7 @@ export function mainHelp(): string {
     '',
     'Commands, in the lesson\'s order:',
     ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
-    '',
-    'Not yet available:',
-    ...Object.entries(LATER).map(([k, why]) => `  ${k.padEnd(width)}  ${why}`),
+    ...(Object.keys(LATER).length ? ['', 'Not yet available:', ...Object.entries(LATER).map(([k, why]) => `  ${k.padEnd(width)}  ${why}`)] : []),
     '',
     'Every command takes --json (one JSON object as the last line of stdout), --backend <name>, --verbose and --help.',
   ].join('\n');

@@ -27,10 +27,10 @@ async function main(): Promise<void> {
   console.log(`frozen phase done in ${frozenSec.toFixed(0)} s (incl. loading and feature extraction)`);
   await learn.save('stage-1');
 
-  console.log('\nlearn.unfreeze(); learn.fitOneCycle(2, [1e-5, 3e-4])');
+  console.log('\nlearn.unfreeze(); learn.fitOneCycle(2, [1e-6, 1e-4])');
   learn.unfreeze();
   const t1 = performance.now();
-  await learn.fitOneCycle(2, [1e-5, 3e-4], { checkpoint: 'stage-2', resume: 'stage-2' });
+  await learn.fitOneCycle(2, [1e-6, 1e-4], { checkpoint: 'stage-2', resume: 'stage-2' });
   console.log(`unfrozen phase done in ${((performance.now() - t1) / 1000).toFixed(0)} s`);
 
   await mkdir(outDir, { recursive: true });

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { codecForRuntime, detectRuntime, type BackendPlugin } from '@bears/backend';
 import { registerTrainingKernels } from './kernels/index.js';
+import { startWasm, wasmThreadCount, wasmThreadNote } from './threads.js';
 
 /**
  * Memory one training step may use on wasm: wasm32 heaps top out at 4 GB, and batch 8 of MobileNet at
@@ -27,20 +27,19 @@ export const wasmBackend: BackendPlugin = {
   },
   async init() {
     registerTrainingKernels();
-    if (!(await tf.setBackend('wasm'))) throw new Error('tf.setBackend("wasm") failed: the .wasm binary could not be loaded (in a browser, call setWasmPaths() from @tensorflow/tfjs-backend-wasm with where the .wasm files are served)');
+    await startWasm();
     await tf.ready();
   },
   capabilities() {
     const simd = tf.env().getBool('WASM_HAS_SIMD_SUPPORT');
-    const threads = tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT');
-    const count = threads ? getThreadsCount() : 1;
+    const threads = wasmThreadCount();
     return {
       runtime: detectRuntime(),
       accelerator: 'cpu',
       canTrain: true,
       memoryBudgetBytes: WASM_MEMORY_BUDGET,
-      ...(count ? { threads: count } : {}),
-      details: `tfjs-backend-wasm ${simd ? 'SIMD' : 'no SIMD'}, ${threads ? 'threads' : 'one thread'}`,
+      threads,
+      details: `tfjs-backend-wasm ${simd ? 'SIMD' : 'no SIMD'}, ${threads > 1 ? `${threads} threads` : 'one thread'}${wasmThreadNote() ? `; ${wasmThreadNote()}` : ''}`,
     };
   },
   codec: () => codecForRuntime(),

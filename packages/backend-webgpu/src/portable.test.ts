@@ -33,6 +33,28 @@ function invoke<T>(p: HarnessPage, method: string, args: unknown[]): Promise<T> 
   return p.page.evaluate(([m, a]) => (globalThis as unknown as { bears: Record<string, (...x: unknown[]) => Promise<T>> }).bears[m]!(...a), [method, args] as const) as Promise<T>;
 }
 
+/** Opens a fresh page, runs `fn`, and closes the page whatever happens. */
+async function withPage<T>(fn: (page: HarnessPage) => Promise<T>): Promise<T> {
+  const page = await session!.openPage('portable');
+  try {
+    return await fn(page);
+  } finally {
+    await page.page.context().close();
+  }
+}
+
+/** Calls a page method that answers { ok, error? }; a failure throws with the browser log. */
+async function call<T>(page: HarnessPage, method: string, args: unknown[]): Promise<T> {
+  const r = await invoke<T & { ok: boolean; error?: string }>(page, method, args);
+  if (!r.ok) throw new Error(`${r.error}\n--- browser log ---\n${page.log()}`);
+  return r;
+}
+
+/** Largest absolute difference between two probability rows. */
+function maxDiff(a: number[], b: number[]): number {
+  return Math.max(...a.map((v, j) => Math.abs(v - b[j]!)));
+}
+
 function okOnly(results: Result[], log: string): Array<{ label: string; probabilities: number[] }> {
   return results.map((r) => {
     if (!r.ok) throw new Error(`${r.error}\n--- browser log ---\n${log}`);
@@ -82,77 +104,58 @@ afterAll(async () => {
 
 describe('one exported model in Node and in Chromium', () => {
   for (const backend of ['wasm', 'webgpu'] as const) {
-    it(`Chromium ${backend}: same labels as Node (wasm), probabilities within 0.02; same pixels within 1e-5`, async () => {
-      const page = await session!.openPage('portable');
-      try {
-        const started = await invoke<{ name: string; codec: string }>(page, 'start', [backend]);
-        expect(started).toEqual({ name: backend, codec: 'browser' });
-        const info = await invoke<{ classes: string[]; inputSize: number }>(page, 'load', ['/model/']);
-        expect(info).toEqual({ classes: node.classes, inputSize: node.inputSize });
-        const before = await invoke<number>(page, 'numTensors', []);
+    it(`Chromium ${backend}: same labels as Node (wasm), probabilities within 0.02; same pixels within 1e-5`, () => withPage(async (page) => {
+      const started = await invoke<{ name: string; codec: string }>(page, 'start', [backend]);
+      expect(started).toEqual({ name: backend, codec: 'browser' });
+      const info = await invoke<{ classes: string[]; inputSize: number }>(page, 'load', ['/model/']);
+      expect(info).toEqual({ classes: node.classes, inputSize: node.inputSize });
+      const before = await invoke<number>(page, 'numTensors', []);
 
-        const inNode = await node.predictBatch(photos.map((p) => p.bytes));
-        const inBrowser = okOnly(await invoke<Result[]>(page, 'predictUrls', [photos.map((p) => `/photos/${p.name}`)]), page.log());
-        expect(inBrowser.map((r) => r.label)).toEqual(inNode.map((r) => r.label));
-        inBrowser.forEach((r, i) => {
-          const diff = Math.max(...r.probabilities.map((v, j) => Math.abs(v - inNode[i]!.probabilities[j]!)));
-          expect(diff, `${photos[i]!.name}: browser ${r.probabilities.map((v) => v.toFixed(4))} vs node ${inNode[i]!.probabilities.map((v) => v.toFixed(4))}`).toBeLessThanOrEqual(0.02);
-        });
+      const inNode = await node.predictBatch(photos.map((p) => p.bytes));
+      const inBrowser = okOnly(await invoke<Result[]>(page, 'predictUrls', [photos.map((p) => `/photos/${p.name}`)]), page.log());
+      expect(inBrowser.map((r) => r.label)).toEqual(inNode.map((r) => r.label));
+      inBrowser.forEach((r, i) => {
+        expect(maxDiff(r.probabilities, inNode[i]!.probabilities), `${photos[i]!.name}: browser ${r.probabilities.map((v) => v.toFixed(4))} vs node ${inNode[i]!.probabilities.map((v) => v.toFixed(4))}`).toBeLessThanOrEqual(0.02);
+      });
 
-        const fromPixelsNode = await node.predictBatch(pixels.map((p) => ({ data: Uint8Array.from(p.data), width: p.width, height: p.height })));
-        const fromPixelsBrowser = okOnly(await invoke<Result[]>(page, 'predictPixels', [pixels]), page.log());
-        fromPixelsBrowser.forEach((r, i) => {
-          expect(r.label).toBe(fromPixelsNode[i]!.label);
-          const diff = Math.max(...r.probabilities.map((v, j) => Math.abs(v - fromPixelsNode[i]!.probabilities[j]!)));
-          expect(diff, `${photos[i]!.name} from the same pixels`).toBeLessThanOrEqual(1e-5);
-        });
-        expect(await invoke<number>(page, 'numTensors', [])).toBe(before);
-      } finally {
-        await page.page.context().close();
-      }
-    }, TIMEOUT);
+      const fromPixelsNode = await node.predictBatch(pixels.map((p) => ({ data: Uint8Array.from(p.data), width: p.width, height: p.height })));
+      const fromPixelsBrowser = okOnly(await invoke<Result[]>(page, 'predictPixels', [pixels]), page.log());
+      fromPixelsBrowser.forEach((r, i) => {
+        expect(r.label).toBe(fromPixelsNode[i]!.label);
+        expect(maxDiff(r.probabilities, fromPixelsNode[i]!.probabilities), `${photos[i]!.name} from the same pixels`).toBeLessThanOrEqual(1e-5);
+      });
+      expect(await invoke<number>(page, 'numTensors', [])).toBe(before);
+    }), TIMEOUT);
   }
 });
 
 describe('the same model in a Web Worker', () => {
-  it('Chromium Worker (wasm, OffscreenCanvas codec): same labels as Node, probabilities within 0.02', async () => {
-    const page = await session!.openPage('portable');
-    try {
-      const r = await invoke<{ ok: boolean; error?: string; inWorker: boolean; backend: string; codec: string; predictions: Array<{ label: string; probabilities: number[] }> }>(
-        page, 'predictInWorker', ['/model/', photos.map((p) => `/photos/${p.name}`), 'wasm'],
-      );
-      if (!r.ok) throw new Error(`${r.error}\n--- browser log ---\n${page.log()}`);
-      expect(r).toMatchObject({ inWorker: true, backend: 'wasm', codec: 'browser' });
-      const inNode = await node.predictBatch(photos.map((p) => p.bytes));
-      expect(r.predictions.map((p) => p.label)).toEqual(inNode.map((p) => p.label));
-      r.predictions.forEach((p, i) => p.probabilities.forEach((v, j) => expect(Math.abs(v - inNode[i]!.probabilities[j]!)).toBeLessThanOrEqual(0.02)));
-    } finally {
-      await page.page.context().close();
-    }
-  }, TIMEOUT);
+  it('Chromium Worker (wasm, OffscreenCanvas codec): same labels as Node, probabilities within 0.02', () => withPage(async (page) => {
+    const r = await call<{ inWorker: boolean; backend: string; codec: string; predictions: Array<{ label: string; probabilities: number[] }> }>(
+      page, 'predictInWorker', ['/model/', photos.map((p) => `/photos/${p.name}`), 'wasm'],
+    );
+    expect(r).toMatchObject({ inWorker: true, backend: 'wasm', codec: 'browser' });
+    const inNode = await node.predictBatch(photos.map((p) => p.bytes));
+    expect(r.predictions.map((p) => p.label)).toEqual(inNode.map((p) => p.label));
+    r.predictions.forEach((p, i) => expect(maxDiff(p.probabilities, inNode[i]!.probabilities)).toBeLessThanOrEqual(0.02));
+  }), TIMEOUT);
 });
 
 describe('training in the browser', () => {
-  it('Chromium wasm: fromItems (fetched bytes) + weights over HTTP, a frozen fit, getPreds, exportToFiles -> loadExport', async () => {
-    const page = await session!.openPage('portable');
-    try {
-      await invoke(page, 'start', ['wasm']);
-      const r = await invoke<{ ok: boolean; error?: string; classes: string[]; train: number; valid: number; epochs: Array<{ trainLoss: number; validLoss: number; errorRate: number }>; validIds: string[]; files: string[]; maxDiff: number; leaked: number }>(
-        page, 'train', [{ items: trainItems, weights: '/mobilenet/model.json', epochs: 2 }],
-      );
-      if (!r.ok) throw new Error(`${r.error}\n--- browser log ---\n${page.log()}`);
-      expect(r.classes).toEqual(CLASSES);
-      expect(r.train + r.valid).toBe(trainItems.length);
-      expect(r.epochs).toHaveLength(2);
-      for (const e of r.epochs) expect(Number.isFinite(e.trainLoss) && Number.isFinite(e.validLoss)).toBe(true);
-      // The same split as Node's hash split of the same ids.
-      const inNode = (await import('@bears/data')).ImageDataset.fromItems(trainItems.map((i) => ({ id: i.id, label: i.label, bytes: new Uint8Array(1) })), { validPct: 0.25, seed: 42, size: 224 });
-      expect(r.validIds).toEqual(inNode.valid.map((i) => i.id));
-      expect(r.files).toEqual(['metadata.json', 'model.json', 'weights.bin']);
-      expect(r.maxDiff).toBeLessThanOrEqual(1e-5);
-      expect(r.leaked).toBe(0);
-    } finally {
-      await page.page.context().close();
-    }
-  }, TIMEOUT);
+  it('Chromium wasm: fromItems (fetched bytes) + weights over HTTP, a frozen fit, getPreds, exportToFiles -> loadExport', () => withPage(async (page) => {
+    await invoke(page, 'start', ['wasm']);
+    const r = await call<{ classes: string[]; train: number; valid: number; epochs: Array<{ trainLoss: number; validLoss: number; errorRate: number }>; validIds: string[]; files: string[]; maxDiff: number; leaked: number }>(
+      page, 'train', [{ items: trainItems, weights: '/mobilenet/model.json', epochs: 2 }],
+    );
+    expect(r.classes).toEqual(CLASSES);
+    expect(r.train + r.valid).toBe(trainItems.length);
+    expect(r.epochs).toHaveLength(2);
+    for (const e of r.epochs) expect(Number.isFinite(e.trainLoss) && Number.isFinite(e.validLoss)).toBe(true);
+    // The same split as Node's hash split of the same ids.
+    const inNode = (await import('@bears/data')).ImageDataset.fromItems(trainItems.map((i) => ({ id: i.id, label: i.label, bytes: new Uint8Array(1) })), { validPct: 0.25, seed: 42, size: 224 });
+    expect(r.validIds).toEqual(inNode.valid.map((i) => i.id));
+    expect(r.files).toEqual(['metadata.json', 'model.json', 'weights.bin']);
+    expect(r.maxDiff).toBeLessThanOrEqual(1e-5);
+    expect(r.leaked).toBe(0);
+  }), TIMEOUT);
 });

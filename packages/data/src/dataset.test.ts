@@ -154,3 +154,11 @@ describe('the lesson data', () => {
     await expect(ImageDataset.fromCsv(csv, { root: path.join(BEARS) })).rejects.toThrow(/missing under/);
   });
 });
+
+describe('the root ImageDataset', () => {
+  it('points fromFolder and fromCsv at @bears/data/node', async () => {
+    const { ImageDataset } = await import('./dataset.js');
+    await expect(ImageDataset.fromFolder('bears')).rejects.toThrow(/needs Node: import \{ ImageDataset \} from '@bears\/data\/node'/);
+    await expect(ImageDataset.fromCsv('labels.csv')).rejects.toThrow(/@bears\/data\/node/);
+  });
+});

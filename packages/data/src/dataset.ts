@@ -174,6 +174,16 @@ export class ImageDataset {
     return this.build('(memory)', names, entries, options, [], explicit ? 'folders' : options.stratify ? 'stratified-hash' : 'hash');
   }
 
+  /** Folders need Node: this root entry says where to find the real one. */
+  static fromFolder(root: string, _options?: FolderOptions): Promise<ImageDataset> {
+    return Promise.reject(new Error(`ImageDataset.fromFolder('${root}') reads files, which needs Node: import { ImageDataset } from '@bears/data/node' (in browsers and Workers use ImageDataset.fromItems)`));
+  }
+
+  /** CSV files need Node: this root entry says where to find the real one. */
+  static fromCsv(csvPath: string, _options?: CsvOptions): Promise<ImageDataset> {
+    return Promise.reject(new Error(`ImageDataset.fromCsv('${csvPath}') reads files, which needs Node: import { ImageDataset } from '@bears/data/node'`));
+  }
+
   /** @internal the split and construction shared by every factory. */
   static build<T extends ImageDataset>(
     this: new (init: ConstructorParameters<typeof ImageDataset>[0]) => T,

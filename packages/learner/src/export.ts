@@ -10,6 +10,7 @@ import { codecOf, inputFor, predictImages, runPrepared, toPredictions, type Imag
 import { fetchBytes, parseModelJson, toArtifacts } from './model-files.js';
 import type { Normalization } from './normalization.js';
 import { collectPreds, type GetPredsOptions, type Preds } from './preds.js';
+import { predictTta, type TtaOptions } from './tta.js';
 import { EXPORT_FORMAT_VERSION, LIBRARY_VERSION } from './version.js';
 
 /** metadata.json of an exported model folder. */
@@ -137,12 +138,15 @@ export class ExportedModel {
     return this.codecPromise;
   }
 
-  async predict(image: ImageInput): Promise<Prediction> {
-    return (await this.predictBatch([image]))[0]!;
+  /** `tta`: true or options for test-time augmentation (fastai's tta: the plain view mixed with 4 augmented views). */
+  async predict(image: ImageInput, options: { tta?: boolean | TtaOptions } = {}): Promise<Prediction> {
+    return (await this.predictBatch([image], options))[0]!;
   }
 
-  async predictBatch(images: ImageInput[], options: { batchSize?: number } = {}): Promise<Prediction[]> {
-    return predictImages(this.model, images, { ...this.input, classes: this.classes, codec: await this.codec(), batchSize: options.batchSize });
+  async predictBatch(images: ImageInput[], options: { batchSize?: number; tta?: boolean | TtaOptions } = {}): Promise<Prediction[]> {
+    const ctx = { ...this.input, classes: this.classes, codec: await this.codec() };
+    if (options.tta) return predictTta(this.model, images, ctx, options.tta === true ? {} : options.tta);
+    return predictImages(this.model, images, { ...ctx, batchSize: options.batchSize });
   }
 
   /** One input as model input floats (size*size*3): what predict feeds the model; for micro-batching. */

@@ -13,9 +13,11 @@ import type { TrainingHost } from './training-host.js';
  * fastai's fit_one_cycle: AdamW with the one-cycle schedule (lr warm-up then cosine anneal, momentum
  * the other way). `lr` is one rate for every group or [lo, hi] spread over the three layer groups.
  */
-export async function fitOneCycle(host: TrainingHost, epochs: number, lr: number | [number, number] = DEFAULT_LR, options: FitOptions = {}): Promise<FitResult> {
+export async function fitOneCycle(host: TrainingHost, epochs: number, lrArg?: number | [number, number], options: FitOptions = {}): Promise<FitResult> {
   if (!Number.isInteger(epochs) || epochs < 1) throw new LearnerError(`epochs must be a positive integer, got ${epochs}`);
-  const lrs = resolveLrs(lr, 3);
+  const lr = lrArg ?? DEFAULT_LR;
+  // fastai's slice(lr) when no rate is given: the body groups at lr / 10.
+  const lrs = lrArg === undefined ? [DEFAULT_LR / 10, DEFAULT_LR / 10, DEFAULT_LR] : resolveLrs(lr, 3);
   const batches = host.trainBatchCount();
   const totalSteps = epochs * batches;
   const schedule = oneCycle({ totalSteps, maxLr: lrs, pctStart: options.pctStart ?? 0.3, divFactor: 25, finalDivFactor: 1e4, moms: [0.95, 0.85, 0.95] });

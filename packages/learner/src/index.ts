@@ -35,3 +35,7 @@ export { lineChartSvg, lrFindSvg, svgToPng } from './plot.js';
 export { LIBRARY_VERSION, EXPORT_FORMAT_VERSION, CHECKPOINT_FORMAT_VERSION } from './version.js';
 export { forwardFlops } from './flops.js';
 export type { FitState } from './fit-state.js';
+export { tta, ttaMix, predictTta } from './tta.js';
+export { DEFAULT_RECIPE, LESSON_RECIPE } from './recipe.js';
+export type { Recipe } from './recipe.js';
+export type { TtaOptions, TtaResult } from './tta.js';

@@ -44,7 +44,8 @@ function isRgbImage(x: unknown): x is RgbImage {
   return !!r && typeof r === 'object' && r.data instanceof Uint8Array && Number.isInteger(r.width) && Number.isInteger(r.height);
 }
 
-async function readFileNode(file: string): Promise<Uint8Array> {
+/** A file path's bytes (Node only; a clear error elsewhere). */
+export async function readFileNode(file: string): Promise<Uint8Array> {
   if (detectRuntime() !== 'node') throw new LearnerError(`predict: a file path ('${file}') works only in Node; pass the image bytes`);
   const spec = '@bears/data/node';
   return ((await import(/* @vite-ignore */ spec)) as typeof import('@bears/data/node')).readImageFile(file);

@@ -55,6 +55,13 @@ export interface CnnLearnerOptions {
    * (default for bodies trained from scratch).
    */
   bodyBn?: 'frozen' | 'batch';
+  /**
+   * fastai's train_bn: while the body is frozen, its batch-norm scales and shifts still train (default false).
+   * fastai v1 and v2 default to true; here it turns off the feature cache (the body changes every step), making
+   * each frozen epoch a full forward and backward pass through the body (minutes on a CPU instead of under a
+   * second), so it is opt-in.
+   */
+  trainBn?: boolean;
   /** Force the physical (micro-)batch size of body training; default: planned from the memory budget. */
   physicalBatchSize?: number;
   /** Memory budget for one training step in bytes (default: the backend's capabilities.memoryBudgetBytes; wasm: 1.25 GB). */

@@ -129,6 +129,19 @@ describe('frozen training on cached activations', () => {
     learn.dispose();
   });
 
+  it("trainBn (fastai's train_bn): a frozen body's batch-norm scales and shifts train, nothing else in the body moves", async () => {
+    const learn = await tinyLearner({ trainBn: true });
+    const names = learn.body.model.weights.map((w) => w.originalName);
+    const before = await bodyValues(learn);
+    await learn.fitOneCycle(2, 1e-2);
+    expect(logOf(learn).some((l) => l.includes('cached body activations'))).toBe(false);
+    const after = await bodyValues(learn);
+    const changed = names.filter((_, i) => after[i]!.some((v, j) => v !== before[i]![j]));
+    expect(changed.length).toBeGreaterThan(0);
+    for (const n of changed) expect(n).toMatch(/(gamma|beta)$/);
+    learn.dispose();
+  });
+
   it('stops on divergence saying the learning rate is too high', async () => {
     const learn = await tinyLearner({ batchSize: 4 });
     const res = await learn.fitOneCycle(8, 1e4);
@@ -237,6 +250,20 @@ describe('unfrozen training', () => {
     learn.dispose();
   });
 
+  it("without a learning rate, fitOneCycle uses fastai v1's default slice(3e-3): the body groups at a tenth; a number is every group's", async () => {
+    const learn = await tinyLearner({ physicalBatchSize: 8 });
+    learn.unfreeze();
+    await learn.fitOneCycle(1);
+    const peak = (k: number) => Math.max(...learn.recorder.lrs.map((l) => l[k]!));
+    expect(peak(2)).toBeCloseTo(3e-3, 8);
+    expect(peak(0)).toBeCloseTo(3e-4, 8);
+    expect(peak(1)).toBeCloseTo(3e-4, 8);
+    await learn.fitOneCycle(1, 1e-3);
+    const last = learn.recorder.lrs.slice(-1)[0]!;
+    expect(last[0]).toBeCloseTo(last[2]!, 12);
+    learn.dispose();
+  });
+
   it('gradient accumulation gives the same step as the whole batch (BN on running stats)', async () => {
     const results: number[][] = [];
     for (const physicalBatchSize of [8, 2]) {
@@ -260,6 +287,21 @@ describe('unfrozen training', () => {
 });
 
 describe('micro-batches', () => {
+  it("planning them leaves every batch norm's running statistics as they were", async () => {
+    const learn = await tinyLearner({ memoryBudgetBytes: 3e6 });
+    learn.unfreeze();
+    const stats = () => [...learn.body.model.nonTrainableWeights, ...learn.head.nonTrainableWeights].map((w) => Array.from(w.read().dataSync()));
+    const before = stats();
+    expect(before.length).toBeGreaterThan(0);
+    const x = tf.randomUniform([8, 32, 32, 3], -1, 1, 'float32', 5);
+    const y = tf.tensor1d([0, 1, 2, 0, 1, 2, 0, 1], 'int32');
+    const planned = await (learn as unknown as { physicalBatch(b: unknown): Promise<number> }).physicalBatch({ x, y, features: false });
+    expect(planned).toBeLessThan(8);
+    expect(stats()).toEqual(before);
+    tf.dispose([x, y]);
+    learn.dispose();
+  });
+
   it('keep the head batch norm on its running statistics while a batch is accumulated', async () => {
     const learn = await tinyLearner({ physicalBatchSize: 2 });
     learn.unfreeze();

@@ -11,7 +11,6 @@ import type { FitState } from './fit-state.js';
 import { concatPool, createHead } from './head.js';
 import { buildInferenceModel, codecOf, predictImages, type ImageInput, type Prediction } from './inference.js';
 import type { CnnLearnerOptions, FitOptions, FitResult, LrFindOutcome, ValidationResult } from './learner-options.js';
-import { DEFAULT_LR } from './learning-rates.js';
 import { lrFind } from './lr-find.js';
 import { planPhysicalBatch, type BatchPlan } from './memory.js';
 import { crossEntropy, errorRate, type Metric } from './metrics.js';
@@ -102,7 +101,7 @@ export class Learner implements TrainingHost {
 
   /** Trains the head only; the body runs in inference mode (batch norm on its running statistics). */
   freeze(): void {
-    for (const l of this.body.model.layers) l.trainable = false;
+    for (const l of this.body.model.layers) l.trainable = this.options.trainBn === true && l.getClassName() === 'BatchNormalization';
     if (!this.frozen) this.recorder.markPhase('frozen');
     this.frozen = true;
   }
@@ -134,7 +133,7 @@ export class Learner implements TrainingHost {
 
   /** @internal true when frozen training runs on cached body activations. */
   usesFeatureCache(): boolean {
-    return this.frozen && this.options.featureCache;
+    return this.frozen && this.options.featureCache && !this.options.trainBn;
   }
 
   /** The codec every image of this learner is decoded with (training, validation, predict). */
@@ -209,6 +208,10 @@ export class Learner implements TrainingHost {
   }
 
   private trainableVars(): tf.Variable[] {
+    if (this.frozen && this.options.trainBn) {
+      const bn = new Set(this.body.model.layers.filter((l) => l.getClassName() === 'BatchNormalization').flatMap((l) => l.trainableWeights.map((w) => w.read())));
+      return [...this.groupVars[0], ...this.groupVars[1]].filter((v) => bn.has(v)).concat(this.groupVars[2]);
+    }
     return this.frozen ? this.groupVars[2] : this.groupVars.flat();
   }
 
@@ -220,7 +223,7 @@ export class Learner implements TrainingHost {
     const n = batch.y.shape[0];
     let x = batch.x;
     let features = batch.features;
-    if (!features && this.frozen) {
+    if (!features && this.frozen && !this.options.trainBn) {
       // No cache: the frozen body still runs in inference mode, outside the gradient tape.
       x = tf.tidy(() => concatPool(this.body.model.apply(batch.x, { training: false }) as tf.Tensor4D));
       features = true;
@@ -255,7 +258,7 @@ export class Learner implements TrainingHost {
     if (x !== batch.x) x.dispose();
     opt.applyGradients(acc!);
     tf.dispose(Object.values(acc!));
-    if (!this.frozen) this.bodyVersion++;
+    if (!this.frozen || this.options.trainBn) this.bodyVersion++;
     return lossSum;
   }
 
@@ -264,7 +267,11 @@ export class Learner implements TrainingHost {
     const n = batch.y.shape[0];
     if (this.options.physicalBatchSize) return Math.max(1, Math.min(n, this.options.physicalBatchSize));
     if (!this.plan || this.plan.logical !== this.options.batchSize) {
-      this.plan = await planPhysicalBatch({
+      // The probes run training-mode forwards of 1 and 2 images, and batch norm folds those statistics into
+      // its running mean and variance (a 1-image batch has variance 0): on the bears that alone moved the
+      // frozen head's valid loss from 0.20 to 0.34 before the first step. Put the running statistics back.
+      const saved = [...this.body.model.nonTrainableWeights, ...this.head.nonTrainableWeights].map((w) => [w, tf.clone(w.read())] as const);
+      const plan = planPhysicalBatch({
         logical: this.options.batchSize,
         budgetBytes: this.options.memoryBudgetBytes,
         capabilities: this.backend?.capabilities,
@@ -279,6 +286,14 @@ export class Learner implements TrainingHost {
           ys.dispose();
         },
       });
+      try {
+        this.plan = await plan;
+      } finally {
+        for (const [w, t] of saved) {
+          w.write(t);
+          t.dispose();
+        }
+      }
       if (this.plan.physical < this.plan.logical) this.log(this.plan.message);
     }
     return Math.min(n, this.plan.physical);
@@ -318,7 +333,8 @@ export class Learner implements TrainingHost {
    * fastai's fit_one_cycle: AdamW with the one-cycle schedule (lr warm-up then cosine anneal, momentum
    * the other way). `lr` is one rate for every group or [lo, hi] spread over the three layer groups.
    */
-  async fitOneCycle(epochs: number, lr: number | [number, number] = DEFAULT_LR, options: FitOptions = {}): Promise<FitResult> {
+  /** Without `lr`: fastai v1's default slice(3e-3), the head at 3e-3 and the body groups at 3e-4. */
+  async fitOneCycle(epochs: number, lr?: number | [number, number], options: FitOptions = {}): Promise<FitResult> {
     return fitOneCycle(this, epochs, lr, options);
   }
 

@@ -1,6 +1,10 @@
 import { LearnerError } from './errors.js';
 
-/** fastai v1's default maximum learning rate (defaults.lr = 3e-3), what the lesson's fit_one_cycle(4) used. */
+/**
+ * fastai v1's default maximum learning rate, what the lesson's fit_one_cycle(4) used: defaults.lr = slice(3e-3),
+ * so fitOneCycle(n) without a rate gives the head 3e-3 and the body groups a tenth of it (which only matters when
+ * body parameters train: unfrozen, or trainBn). A plain number gives every group that rate (fastai v1 and v2 alike).
+ */
 export const DEFAULT_LR = 3e-3;
 
 /** fastai's even_mults: n values geometrically spaced from lo to hi. */

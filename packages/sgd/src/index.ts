@@ -25,7 +25,7 @@ export { Optimizer, SGD, Adam, AdamW } from './optimizers.js';
 export type { ParamGroup, Gradients, OptimizerType, OptimizerState, BaseOptimizerOptions, SGDOptions, AdamOptions } from './optimizers.js';
 export { oneCycle, constantSchedule, cosineSchedule, lrRange, annealCos, annealLinear, annealExp } from './schedules.js';
 export type { Schedule, StepHyper, OneCycleOptions } from './schedules.js';
-export { lrFinderLrs, LossSmoother, shouldStopLrFind, suggestLrs, numpyGradient, lrFind } from './lr-find.js';
+export { lrFinderLrs, LossSmoother, shouldStopLrFind, suggestLrs, numpyGradient, forwardSlopes, lrFind } from './lr-find.js';
 export type { LrSuggestion, LrSuggestions, LrFinderLrsOptions, SuggestOptions, LrFindOptions, LrFindResult } from './lr-find.js';
 export { diagnoseHistory } from './diagnose.js';
 export type { EpochRecord, HistoryRow, Finding, FindingKind, DiagnoseOptions } from './diagnose.js';

@@ -3,7 +3,7 @@ import '@bears/backend-wasm';
 import { useBackend } from '@bears/backend';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { diagnoseLinearRun, gradientDescent, makeLinearData } from './from-scratch.js';
-import { LossSmoother, lrFind, lrFinderLrs, numpyGradient, shouldStopLrFind, suggestLrs } from './lr-find.js';
+import { forwardSlopes, LossSmoother, lrFind, lrFinderLrs, numpyGradient, shouldStopLrFind, suggestLrs } from './lr-find.js';
 import { SGD } from './optimizers.js';
 
 describe('lrFinderLrs', () => {
@@ -36,10 +36,10 @@ describe('LossSmoother and the stop rule', () => {
     expect(() => new LossSmoother(1)).toThrow(/beta must be in \[0, 1\), got 1/);
   });
 
-  it('stops when the smoothed loss is above 4x the best, or NaN', () => {
+  it('stops when the smoothed loss is above 4x the best, and not at NaN (fastai v2)', () => {
     expect(shouldStopLrFind(4.01, 1)).toBe(true);
     expect(shouldStopLrFind(4, 1)).toBe(false);
-    expect(shouldStopLrFind(Number.NaN, 1)).toBe(true);
+    expect(shouldStopLrFind(Number.NaN, 1)).toBe(false);
     expect(shouldStopLrFind(2.5, 1, 2)).toBe(true);
   });
 });
@@ -52,10 +52,18 @@ describe('suggestLrs', () => {
     expect(numpyGradient([1, 2, 4, 7])).toEqual([1, 1.5, 2.5, 3]);
   });
 
-  it('finds steep (fastai v1 np.gradient argmin), minimum/10 and valley (fastai v2), with their points', () => {
+  it('forwardSlopes is the forward difference over log lr', () => {
+    const f = forwardSlopes([1, Math.E, Math.E ** 3], [4, 2, 1]);
+    expect(f[0]).toBeCloseTo(-2, 12);
+    expect(f[1]).toBeCloseTo(-0.5, 12);
+    expect(f).toHaveLength(2);
+  });
+
+  it('finds steep (fastai v2 forward difference over log lr), minimum/10 and valley (fastai v2), with their points', () => {
     const s = suggestLrs(lrs, losses, { skipStart: 0, skipEnd: 0 });
-    // np.gradient: [0, -0.05, -0.25, -0.95, -1.25, -0.6, ...] -> index 4
-    expect(s.steep).toEqual({ lr: lrs[4], loss: 3.0, index: 4, pointLr: lrs[4] });
+    // forward differences [0, -0.1, -0.4, -1.5, -1.0, ...] / ln 10 -> the steepest step starts at index 3
+    // (fastai v1's np.gradient, a central difference, picked index 4)
+    expect(s.steep).toEqual({ lr: lrs[3], loss: 4.5, index: 3, pointLr: lrs[3] });
     expect(s.minimum).toEqual({ lr: lrs[8]! / 10, loss: 1.6, index: 8, pointLr: lrs[8] });
     // longest decreasing run has length 8 ending at index 8; fastai: max_start = 8 - 8 = 0,
     // sections = 8/3, idx = 0 + int(2.67) + int(1.33) = 3
@@ -111,11 +119,23 @@ describe('lrFind driver', () => {
     expect(s.minimum.lr).toBeLessThan(1);
   });
 
-  it("reports 'nan' and 'completed'", async () => {
+  it("keeps going through NaN as fastai v2 does, reports 'nan', and suggests from the points before it", async () => {
     let i = 0;
-    const nan = await lrFind(() => (i++ < 20 ? 1 : Number.NaN));
+    const nan = await lrFind(() => (i++ < 40 ? 2 - i / 40 : Number.NaN));
     expect(nan.stopReason).toBe('nan');
-    expect(nan.lrs).toHaveLength(21);
+    expect(nan.lrs).toHaveLength(100);
+    expect(Number.isNaN(nan.losses[40]!)).toBe(true);
+    const s = nan.suggestions!;
+    for (const k of ['steep', 'minimum', 'valley'] as const) {
+      expect(s[k].index).toBeGreaterThanOrEqual(10); // num_it // 10 skipped at the start
+      expect(s[k].index).toBeLessThan(40);
+      expect(Number.isFinite(s[k].loss)).toBe(true);
+    }
+    expect(s.minimum.index).toBe(39);
+    // skipStart defaults to numIt // 10: with 50 iterations the steep fall over the first 5 points is skipped
+    let j = 0;
+    const short = await lrFind(() => (j < 5 ? 100 - 10 * j++ : 1 + 1 / j++), { numIt: 50, beta: 0 });
+    expect(short.suggestions!.steep.index).toBe(5);
     const flat = await lrFind(() => 1, { numIt: 30 });
     expect(flat.stopReason).toBe('completed');
     expect(flat.losses).toHaveLength(30);

@@ -13,7 +13,7 @@ export interface LrSuggestion {
 }
 
 export interface LrSuggestions {
-  /** Steepest descent of the smoothed loss (fastai v1: argmin of np.gradient over the kept points). */
+  /** Steepest descent of the smoothed loss (fastai v2's `steep`: argmin of the forward difference over log lr). */
   steep: LrSuggestion;
   /** A tenth of the learning rate with the lowest loss (fastai: "Min loss divided by 10"). */
   minimum: LrSuggestion;
@@ -71,13 +71,17 @@ export class LossSmoother {
   }
 }
 
-/** fastai's stop rule: the smoothed loss is NaN or above `factor` (4) times the best smoothed loss so far. */
+/**
+ * fastai v2's stop rule: the smoothed loss is above `factor` (4) times the best smoothed loss so far.
+ * A NaN loss does not stop the sweep (NaN > x is false in v2's comparison too); suggestions cut the
+ * curve at the first NaN instead. fastai v1 stopped at NaN; Bears follows v2.
+ */
 export function shouldStopLrFind(smoothed: number, best: number, factor = 4): boolean {
-  return Number.isNaN(smoothed) || smoothed > factor * best;
+  return smoothed > factor * best;
 }
 
 export interface SuggestOptions {
-  /** Points dropped at the start (fastai: 10, i.e. num_it // 10). */
+  /** Points dropped at the start (fastai v2: num_it // 10, so 10 for the default 100 iterations). */
   skipStart?: number;
   /** Points dropped at the end (fastai: 5). */
   skipEnd?: number;
@@ -108,9 +112,8 @@ export function suggestLrs(lrs: readonly number[], losses: readonly number[], op
   const R = lrs.slice(lo, hi) as number[];
   const point = (i: number, lr = R[i]!): LrSuggestion => ({ lr, loss: L[i]!, index: lo + i, pointLr: R[i]! });
 
-  // fastai v1 Recorder.plot(suggestion=True): np.gradient(losses).argmin(), unit spacing.
-  const grad = numpyGradient(L);
-  const steepIdx = argmin(grad);
+  // fastai v2 steep: (losses[1:] - losses[:-1]) / (log lrs[1:] - log lrs[:-1]), lr at the argmin.
+  const steepIdx = argmin(forwardSlopes(R, L));
 
   const minIdx = argmin(L);
 
@@ -136,6 +139,13 @@ export function suggestLrs(lrs: readonly number[], losses: readonly number[], op
     minimum: point(minIdx, R[minIdx]! / 10),
     valley: point(valleyIdx),
   };
+}
+
+/** Forward differences of the losses over log lr (fastai v2's `steep`): n - 1 slopes. */
+export function forwardSlopes(lrs: readonly number[], losses: readonly number[]): number[] {
+  const out: number[] = [];
+  for (let i = 0; i + 1 < losses.length; i++) out.push((losses[i + 1]! - losses[i]!) / (Math.log(lrs[i + 1]!) - Math.log(lrs[i]!)));
+  return out;
 }
 
 /** numpy.gradient with unit spacing: central differences inside, one-sided at the ends. */
@@ -168,7 +178,10 @@ export interface LrFindResult {
   losses: number[];
   /** Raw losses the step callback returned. */
   rawLosses: number[];
-  /** Why the sweep ended. */
+  /**
+   * Why the sweep ended: 'completed' (numIt iterations), 'diverged' (smoothed loss above divFactor x its best),
+   * or 'nan' (a loss was NaN; the sweep went on as in fastai v2 and the suggestions stop at the first NaN).
+   */
   stopReason: 'completed' | 'diverged' | 'nan';
   /** Suggestions, or null when too few points were recorded to make any. */
   suggestions: LrSuggestions | null;
@@ -181,28 +194,32 @@ export interface LrFindResult {
  */
 export async function lrFind(step: (lr: number, iteration: number) => Promise<number> | number, options: LrFindOptions = {}): Promise<LrFindResult> {
   if (typeof step !== 'function') throw new Error('lrFind: step must be a function (lr) => loss that trains one batch');
-  const { beta = 0.98, stopDiv = true, divFactor = 4, skipStart, skipEnd, onIteration } = options;
+  const { beta = 0.98, stopDiv = true, divFactor = 4, skipEnd, onIteration } = options;
   const schedule = lrFinderLrs(options);
+  const skipStart = options.skipStart ?? Math.floor(schedule.length / 10);
   const smoother = new LossSmoother(beta);
   const lrs: number[] = [];
   const losses: number[] = [];
   const rawLosses: number[] = [];
   let best = Number.POSITIVE_INFINITY;
   let stopReason: LrFindResult['stopReason'] = 'completed';
+  let sawNan = false;
   for (let i = 0; i < schedule.length; i++) {
     const lr = schedule[i]!;
     const raw = Number(await step(lr, i));
     const smoothed = smoother.add(raw);
-    if (i === 0 || smoothed < best) best = smoothed;
+    if (smoothed < best) best = smoothed;
+    if (Number.isNaN(smoothed)) sawNan = true;
     lrs.push(lr);
     losses.push(smoothed);
     rawLosses.push(raw);
     if (onIteration) await onIteration({ iteration: i, lr, loss: raw, smoothed });
     if (stopDiv && shouldStopLrFind(smoothed, best, divFactor)) {
-      stopReason = Number.isNaN(smoothed) ? 'nan' : 'diverged';
+      stopReason = 'diverged';
       break;
     }
   }
+  if (sawNan) stopReason = 'nan';
   let suggestions: LrSuggestions | null = null;
   try {
     suggestions = suggestLrs(lrs, losses, { skipStart, skipEnd });

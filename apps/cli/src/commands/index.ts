@@ -7,6 +7,7 @@ import { predict } from './predict.js';
 import { sgd } from './sgd.js';
 import { interpret } from './interpret.js';
 import { clean } from './clean.js';
+import { serve } from './serve.js';
 
 /** In the lesson's order. */
-export const commands: Command[] = [download, verify, lrFind, train, predict, interpret, clean, sgd];
+export const commands: Command[] = [download, verify, lrFind, train, predict, interpret, clean, serve, sgd];

@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { EpochRecord } from '@bears/learner';
+import { DEFAULT_RECIPE as R, type EpochRecord } from '@bears/learner';
 import { num, requirePositional } from '../args.js';
 import { startBackend } from '../backend.js';
 import { usageError } from '../cli-error.js';
@@ -8,18 +8,21 @@ import type { Command } from '../command.js';
 import { datasetDetails, datasetOptions, openDataset } from '../dataset.js';
 import { createLearner, learnerOptionsFrom, parseLrRange, phaseProgress, tableLine, trainingDetails, trainingFlags } from '../training.js';
 
+/** 3e-3, not 0.003, as the lesson writes learning rates. */
+const e = (x: number) => x.toExponential();
+
 export const train: Command = {
   name: 'train',
   summary: "train a classifier by transfer learning (the lesson's recipe) and export it",
-  usage: 'bears train <data-dir> --out <model-dir> [--arch mobilenet_v1_0.75] [--epochs 4] [--lr 3e-3] [--unfreeze-epochs 2 --lr-range 1e-5,3e-4] [--valid-pct 0.2] [--seed 42] [--size 224] [--batch-size N] [--backend auto]',
+  usage: `bears train <data-dir> --out <model-dir> [--arch mobilenet_v1_0.75] [--epochs ${R.epochs}] [--lr ${e(R.lr)}] [--unfreeze-epochs ${R.unfreezeEpochs} --lr-range ${R.lrRange.map(e).join(',')}] [--valid-pct 0.2] [--seed 42] [--size 224] [--batch-size N] [--backend auto]`,
   details: [
     '<data-dir>           one subfolder per class (or train/ and valid/ folders, or --csv)',
     '--out DIR            where the exported model goes (required); plots and metrics are written beside it',
-    '--epochs N           frozen epochs: only the new head trains (default 4)',
-    '--lr X               max learning rate of the frozen phase (default 3e-3)',
-    '--unfreeze-epochs N  then unfreeze the body and train N more epochs (default 2; 0 skips)',
-    '--lr-range LO,HI     discriminative learning rates after unfreezing (default 1e-5,3e-4)',
-    '--views N            augmented views of each training image cached for the frozen phase (default 2)',
+    `--epochs N           frozen epochs: only the new head trains (default ${R.epochs})`,
+    `--lr X               max learning rate of the frozen phase (default ${e(R.lr)})`,
+    `--unfreeze-epochs N  then unfreeze the body and train N more epochs (default ${R.unfreezeEpochs}; 0 skips)`,
+    `--lr-range LO,HI     discriminative learning rates after unfreezing (default ${R.lrRange.map(e).join(',')})`,
+    `--views N            augmented views of each training image cached for the frozen phase (default ${R.cacheViews})`,
     ...trainingDetails,
     ...datasetDetails,
   ],
@@ -42,11 +45,11 @@ export const train: Command = {
     const dataDir = requirePositional(positionals, 0, 'data-dir');
     if (typeof values.out !== 'string') throw usageError('--out <model-dir> is required');
     const outDir = resolve(values.out);
-    const epochs = num(values.epochs, 'epochs', { int: true, min: 1, max: 1000 }) ?? 4;
-    const lr = num(values.lr, 'lr', { min: 0 }) ?? 3e-3;
-    const unfreezeEpochs = num(values['unfreeze-epochs'], 'unfreeze-epochs', { int: true, min: 0, max: 1000 }) ?? 2;
-    const lrRange = parseLrRange(values['lr-range']) ?? [1e-5, 3e-4];
-    const cacheViews = num(values.views, 'views', { int: true, min: 1, max: 16 }) ?? 2;
+    const epochs = num(values.epochs, 'epochs', { int: true, min: 1, max: 1000 }) ?? R.epochs;
+    const lr = num(values.lr, 'lr', { min: 0 }) ?? R.lr;
+    const unfreezeEpochs = num(values['unfreeze-epochs'], 'unfreeze-epochs', { int: true, min: 0, max: 1000 }) ?? R.unfreezeEpochs;
+    const lrRange = parseLrRange(values['lr-range']) ?? ([...R.lrRange] as [number, number]);
+    const cacheViews = num(values.views, 'views', { int: true, min: 1, max: 16 }) ?? R.cacheViews;
     const learnerOptions = { ...learnerOptionsFrom(values, out), cacheViews };
 
     const data = await openDataset(dataDir, values, out);

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { rng } from '../test-support/rng.js';
 import { trailingBlock } from './binary.js';
 import { registerTrainingKernels } from './index.js';
 import { collapsePermutation } from './transpose.js';
@@ -9,17 +10,6 @@ import { setNativeKernelsEnabled } from './wasm/native.js';
 
 // Transpose and binary-op fast paths against tfjs-backend-cpu on seeded random shapes (exact match:
 // both compute in IEEE float32).
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Input = { data: Float32Array | Int32Array; shape: number[]; dtype: 'float32' | 'int32' | 'bool' };
 const size = (s: number[]) => s.reduce((a, b) => a * b, 1);

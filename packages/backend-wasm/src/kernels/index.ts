@@ -4,6 +4,7 @@ import { conv2DBackpropInputConfig } from './conv2d-backprop-input.js';
 import { depthwiseConv2dNativeBackpropFilterConfig } from './depthwise-backprop-filter.js';
 import { depthwiseConv2dNativeBackpropInputConfig } from './depthwise-backprop-input.js';
 import { fusedBatchNormConfig } from './batch-norm.js';
+import { batchNormGradSumsConfig, gateGradConfig, registerFusedGradients } from './fused-grads.js';
 import { binaryConfigs } from './binary.js';
 import { castConfig, identityConfig } from './identity.js';
 import { maxPoolGradConfig } from './max-pool-grad.js';
@@ -36,9 +37,15 @@ export const trainingKernelConfigs: readonly tf.KernelConfig[] = [
   minimumConfig,
   maximumConfig,
   ...binaryConfigs,
+  gateGradConfig,
+  batchNormGradSumsConfig,
 ];
 
-/** Registers the training kernels on 'wasm' (before or after the backend starts). Idempotent. */
+/**
+ * Registers the training kernels on 'wasm' (before or after the backend starts) and the fused
+ * gradients that use them (on wasm only; other backends keep tfjs's). Idempotent.
+ */
 export function registerTrainingKernels(): void {
   for (const config of trainingKernelConfigs) installKernel(config);
+  registerFusedGradients();
 }

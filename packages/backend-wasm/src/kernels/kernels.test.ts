@@ -3,21 +3,11 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import '@bears/backend'; // registers tfjs gradients
 import { beforeAll, describe, expect, it } from 'vitest';
+import { rng } from '../test-support/rng.js';
 import { registerTrainingKernels } from './index.js';
 import { nativeKernels, setNativeKernelsEnabled } from './wasm/native.js';
 
 // Each composed wasm kernel against tfjs-backend-cpu's reference loop on seeded random shapes.
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Pad = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
 interface Geometry {

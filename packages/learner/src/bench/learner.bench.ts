@@ -1,23 +1,27 @@
 // Learner benchmarks on ../shared (wasm backend): frozen training with cached activations vs
 // recomputing the body, unfrozen training GFLOP/s vs the forward pass's, predict latency, and the
-// lesson's recipe. Flags: --quick (recipe's frozen phase only, skip the long unfrozen phase), --size N (default 224).
+// default recipe cross-validated over 5 stratified folds. Flags: --quick (cross-validate the recipe's frozen phase only,
+// skipping the long unfrozen phase), --cv-only (only the cross-validation), --size N (default 224).
 // Prints a table, then one JSON line with every figure (ratios in keys containing "ratio").
-import '@bears/backend-wasm';
+import { configureWasmThreads, resizeWasmThreadPool, wasmThreadCount } from '@bears/backend-wasm/node';
 import * as tf from '@tensorflow/tfjs-core';
 import { useBackend } from '@bears/backend';
 import { ImageDataset } from '@bears/data/node';
 import { mkdir, mkdtemp, readdir, rm, symlink } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cnnLearner, FeatureCache, Learner, loadLearner } from '../node.js';
+import { cnnLearner, DEFAULT_RECIPE, LESSON_RECIPE, loadLearner, type Recipe } from '../node.js';
+import { crossValidate, meanStd, suspectFiles, type FoldResult } from './cv.js';
 import { forwardFlops } from '../flops.js';
 
 const SHARED = fileURLToPath(new URL('../../../../../shared/', import.meta.url));
 const BEARS = path.join(SHARED, 'data/bears');
 const MOBILENET = path.join(SHARED, 'models/mobilenet_v1_0.75_224');
+// --quick: no unfrozen recipe; --threads-only: only the two-core figures; --no-threads: skip them.
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
+const cvOnly = args.includes('--cv-only');
 const sizeArg = args.indexOf('--size');
 const SIZE = sizeArg >= 0 ? Number(args[sizeArg + 1]) : 224;
 
@@ -44,14 +48,58 @@ const now = () => performance.now();
 const quiet = () => {};
 
 async function main(): Promise<void> {
+  // Two threads, so the two-core figures below can be measured; the pool is resized to one thread
+  // and back for the one-core side (same process, same warm heap).
+  configureWasmThreads(2);
   const backend = await useBackend('wasm', { env: null });
   out.backend = backend.name;
   out.details = backend.capabilities.details ?? '';
   out.size = SIZE;
   console.error(`backend ${backend.name} (${out.details}), size ${SIZE}`);
 
+  // 0. Two cores against one: feature extraction, predictBatch and one unfrozen epoch, each at one
+  //    thread and then at two (wall clock: meaningful only on an idle machine, so the load is kept).
+  if (wasmThreadCount() >= 2 && !args.includes('--no-threads')) {
+    out.load_before = loadavg().map((v) => v.toFixed(2)).join(' ');
+    const root = await subset(16);
+    const ds = await ImageDataset.fromFolder(root, { validPct: 0.2, seed: 42, size: SIZE });
+    const files = (await readdir(path.join(BEARS, 'grizzly'))).sort().slice(0, 32).map((f) => path.join(BEARS, 'grizzly', f));
+    const exportDir = await mkdtemp(path.join(tmpdir(), 'bears-bench-threads-'));
+    const seconds: Record<'extract' | 'predict' | 'unfrozen', Record<number, number>> = { extract: {}, predict: {}, unfrozen: {} };
+    // A first round on 2 threads warms what both sides share (file cache, decoder, JIT) and is not kept.
+    for (const [round, threads] of [2, 1, 2].entries()) {
+      resizeWasmThreadPool(threads);
+      const learn = await cnnLearner(ds, { pretrained: MOBILENET, batchSize: 8, cacheViews: 1, seed: 42, log: quiet });
+      let t = now();
+      await learn.prepareFeatures();
+      seconds.extract[threads] = (now() - t) / 1000;
+      if (round === 0) await learn.export(exportDir);
+      learn.unfreeze();
+      await learn.fitOneCycle(1, [1e-5, 3e-4]); // warm-up: gradient kernels, optimizer slots, memory plan
+      t = now();
+      await learn.fitOneCycle(1, [1e-5, 3e-4]);
+      seconds.unfrozen[threads] = (now() - t) / 1000;
+      learn.dispose();
+      const clf = await loadLearner(exportDir);
+      await clf.predictBatch(files.slice(0, 4), { batchSize: 16 });
+      t = now();
+      await clf.predictBatch(files, { batchSize: 16 });
+      seconds.predict[threads] = (now() - t) / 1000;
+      clf.dispose();
+      console.error(`  ${round === 0 ? 'warm-up, ' : ''}${threads} thread(s): extract ${seconds.extract[threads]!.toFixed(2)} s, predictBatch ${seconds.predict[threads]!.toFixed(2)} s, unfrozen epoch ${seconds.unfrozen[threads]!.toFixed(2)} s`);
+    }
+    report('threads_extract_images', ds.train.length + ds.valid.length, 'two cores: images extracted (1 view + valid)', '', 0);
+    report('two_core_extract_ratio', seconds.extract[1]! / seconds.extract[2]!, 'feature extraction, 2 threads vs 1', 'x');
+    report('two_core_predict_ratio', seconds.predict[1]! / seconds.predict[2]!, 'predictBatch(32 JPEGs), 2 threads vs 1', 'x');
+    report('two_core_unfrozen_epoch_ratio', seconds.unfrozen[1]! / seconds.unfrozen[2]!, `unfrozen epoch (${ds.train.length} images), 2 threads vs 1`, 'x');
+    out.load_after = loadavg().map((v) => v.toFixed(2)).join(' ');
+    await rm(exportDir, { recursive: true, force: true });
+    await rm(root, { recursive: true, force: true });
+  }
+  if (args.includes('--threads-only')) return printReport();
+
   // 1. Frozen epoch: cached activations vs the body recomputed every step (same data, same run).
-  {
+  if (!cvOnly) {
     const root = await subset(32);
     const ds = await ImageDataset.fromFolder(root, { validPct: 0.2, seed: 42, size: SIZE });
     const cached = await cnnLearner(ds, { pretrained: MOBILENET, batchSize: 32, cacheViews: 1, log: quiet });
@@ -79,7 +127,7 @@ async function main(): Promise<void> {
   }
 
   // 2. Unfrozen training throughput vs the forward pass (GFLOP/s, same model and batch).
-  {
+  if (!cvOnly) {
     const root = await subset(8);
     const ds = await ImageDataset.fromFolder(root, { validPct: 0.2, seed: 42, size: SIZE });
     const lines: string[] = [];
@@ -142,46 +190,46 @@ async function main(): Promise<void> {
     await rm(root, { recursive: true, force: true });
   }
 
-  // 4. The lesson's recipe on all of ../shared/data/bears.
+  // 4. The default recipe (what `bears train` runs), 5-fold stratified cross-validation on ../shared/data/bears.
+  // --quick cross-validates the frozen phase only; the full mode runs the whole recipe (unfreezing included) per fold.
   {
-    const t0 = now();
-    const ds = await ImageDataset.fromFolder(BEARS, { validPct: 0.2, seed: 42, size: SIZE });
     const log = (l: string) => console.error(`  | ${l}`);
-    // seed 42, as `bears train` uses by default, so this row is the CLI's run.
-    const learn: Learner = await cnnLearner(ds, { pretrained: MOBILENET, log, seed: 42 });
-    const frozen = await learn.fitOneCycle(4);
-    const frozenSec = (now() - t0) / 1000;
-    const f = frozen.epochs[frozen.epochs.length - 1]!;
-    report('recipe_frozen_s', frozenSec, 'recipe: fitOneCycle(4) frozen, incl. loading + extraction', 's', 1);
-    report('recipe_frozen_error_rate', f.metrics.error_rate!, 'recipe: frozen error_rate (valid)', '', 4);
-    report('recipe_frozen_valid_loss', f.validLoss, 'recipe: frozen valid_loss', '', 4);
-    out.recipe_valid_images = ds.valid.length;
-    // The head's seed moves error_rate by an image or two on 102 images: retrain the head on the same cached
-    // activations with 8 other seeds (seconds each) and report the spread.
-    {
-      const cache = await learn.prepareFeatures();
-      const errs: number[] = [];
-      for (let seed = 1; seed <= 8; seed++) {
-        const other = new Learner(ds, learn.body, { seed, log: quiet });
-        (other as unknown as { cache: FeatureCache }).cache = cache;
-        const r = await other.fitOneCycle(4);
-        errs.push(r.epochs[r.epochs.length - 1]!.metrics.error_rate!);
-      }
-      out.recipe_frozen_error_rates_8_seeds = errs.map((e) => e.toFixed(3)).join(' ');
-      report('recipe_frozen_error_rate_mean_8_seeds', errs.reduce((a, b) => a + b, 0) / errs.length, 'recipe: frozen error_rate, mean of 8 head seeds', '', 4);
+    const suspects = await suspectFiles(path.join(BEARS, 'manifest.csv'));
+    const cv = (recipe: Recipe, only?: number[]) => crossValidate({ root: BEARS, pretrained: MOBILENET, recipe, frozenOnly: quick, suspects, log, ...(only ? { only } : {}) });
+    // Today's recipe and the new defaults, on fold 0, back to back, for the time ratio.
+    const before = (await cv(LESSON_RECIPE, [0]))[0]!;
+    const folds = await cv(DEFAULT_RECIPE);
+    const after = folds[0]!;
+    out.cv_mode = quick ? 'frozen phase only (--quick)' : 'full recipe';
+    out.cv_recipe = JSON.stringify(DEFAULT_RECIPE);
+    out.cv_folds = folds.length;
+    const rate = (f: FoldResult, k: 'errors' | 'ttaErrors' | 'frozenErrors') => (f[k] ?? NaN) / f.valid;
+    const cleanRate = (f: FoldResult, k: 'cleanErrors' | 'ttaCleanErrors' | 'frozenCleanErrors') => (f[k] ?? NaN) / f.clean;
+    const fig = (key: string, values: number[], label: string) => {
+      const { mean, std } = meanStd(values);
+      report(`${key}_mean`, mean, `${label}, mean of ${values.length} folds`, '', 4);
+      report(`${key}_std`, std, `${label}, spread (std over folds)`, '', 4);
+      out[`${key}_folds`] = values.map((v) => v.toFixed(4)).join(' ');
+    };
+    fig('cv_error_rate', folds.map((f) => rate(f, 'errors')), 'CV error_rate');
+    fig('cv_error_rate_clean', folds.map((f) => cleanRate(f, 'cleanErrors')), 'CV error_rate without the suspect labels');
+    fig('cv_error_rate_tta', folds.map((f) => rate(f, 'ttaErrors')), 'CV error_rate with tta (4 views)');
+    fig('cv_error_rate_tta_clean', folds.map((f) => cleanRate(f, 'ttaCleanErrors')), 'CV error_rate with tta, without suspects');
+    if (folds[0]!.frozenErrors !== undefined) {
+      fig('cv_error_rate_frozen', folds.map((f) => rate(f, 'frozenErrors')), 'CV error_rate of the frozen head (before unfreezing)');
+      fig('cv_error_rate_frozen_clean', folds.map((f) => cleanRate(f, 'frozenCleanErrors')), 'CV frozen head error_rate without suspects');
     }
-    if (!quick) {
-      learn.unfreeze();
-      const t1 = now();
-      const unfrozen = await learn.fitOneCycle(2, [1e-5, 3e-4]);
-      const u = unfrozen.epochs[unfrozen.epochs.length - 1]!;
-      report('recipe_unfrozen_s', (now() - t1) / 1000, 'recipe: unfreeze + fitOneCycle(2, [1e-5, 3e-4])', 's', 1);
-      report('recipe_unfrozen_error_rate', u.metrics.error_rate!, 'recipe: error_rate after unfreezing', '', 4);
-      report('recipe_unfrozen_valid_loss', u.validLoss, 'recipe: valid_loss after unfreezing', '', 4);
-    }
-    learn.dispose();
+    out.cv_errors_per_fold = folds.map((f) => `${f.errors}/${f.valid}`).join(' ');
+    report('recipe_before_fold0_error_rate', before.errors / before.valid, "today's recipe on fold 0: error_rate", '', 4);
+    report('recipe_time_s_before', before.seconds, `today's recipe on fold 0 (${quick ? 'frozen phase' : 'whole recipe'}), incl. loading + extraction`, 's', 1);
+    report('recipe_time_s_after', after.seconds, `the default recipe on fold 0, right after`, 's', 1);
+    report('recipe_time_ratio', after.seconds / before.seconds, 'recipe time, default / today', 'x', 2);
   }
 
+  printReport();
+}
+
+function printReport(): void {
   const w = Math.max(...rows.map((r) => r[0].length));
   console.log(`@bears/learner benchmark (${out.backend}: ${out.details}; ${SIZE} px)`);
   for (const [k, v] of rows) console.log(`${k.padEnd(w)}  ${v}`);

@@ -19,6 +19,10 @@ export interface NativeKernels {
   swapBlocks(src: number, dst: number, nb: number, A: number, B: number, D: number): void;
   /** out[r, j] = x[r, j] * scale[j] + shift[j] for r < rows, j < c (float32). */
   scaleShift(x: number, scale: number, shift: number, out: number, rows: number, c: number): void;
+  /** out[i] = dy[i] where lo < x[i] < hi (either end closed by loIncl / hiIncl = 1), else 0 (float32). */
+  gateGrad(x: number, dy: number, out: number, n: number, lo: number, hi: number, loIncl: number, hiIncl: number): void;
+  /** out[j] = sum_r dy[r, j], out[c + j] = sum_r dy[r, j] * (x[r, j] - mean[j]) for r < rows (float32). */
+  bnGradSums(x: number, dy: number, mean: number, out: number, rows: number, c: number): void;
   /** Elementwise ops on float32: out[r, j] = a[r, j] op b[j] for r < rows, j < c (c = 1: b is a scalar). */
   binary: Record<BinaryOpName, (a: number, b: number, out: number, rows: number, c: number) => void>;
 }
@@ -42,7 +46,10 @@ function bytes(base64: string): Uint8Array<ArrayBuffer> {
 }
 
 function heapMemory(backend: BackendWasm): WebAssembly.Memory | undefined {
-  const asm = (backend.wasm as unknown as { asm?: Record<string, unknown> }).asm;
+  const module = backend.wasm as unknown as { asm?: Record<string, unknown>; wasmMemory?: unknown };
+  // The threaded build imports its (shared) memory rather than exporting it.
+  if (module.wasmMemory instanceof WebAssembly.Memory) return module.wasmMemory;
+  const asm = module.asm;
   if (!asm) return undefined;
   if (asm.memory instanceof WebAssembly.Memory) return asm.memory;
   return Object.values(asm).find((v): v is WebAssembly.Memory => v instanceof WebAssembly.Memory);
@@ -68,6 +75,8 @@ export function nativeKernels(backend: BackendWasm): NativeKernels | undefined {
         transpose: instance.exports.transpose as NativeKernels['transpose'],
         swapBlocks: instance.exports.swapBlocks as NativeKernels['swapBlocks'],
         scaleShift: instance.exports.scaleShift as NativeKernels['scaleShift'],
+        gateGrad: instance.exports.gateGrad as NativeKernels['gateGrad'],
+        bnGradSums: instance.exports.bnGradSums as NativeKernels['bnGradSums'],
         binary: Object.fromEntries(binaryOpNames.map((n) => [n, instance.exports[n]])) as NativeKernels['binary'],
       };
     } catch {

@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { customArch } from '../archs.js';
+import { unitStats } from '../normalization.js';
+import { makeImageFolder, makeTinyModelFolder, wasm } from '../test-support/fixtures.js';
+import { crossValidate, meanStd, stratifiedFolds } from './cv.js';
+
+describe('stratifiedFolds', () => {
+  const files = ['black', 'grizzly', 'teddy'].flatMap((label, c) => Array.from({ length: 20 + 7 * c }, (_, i) => ({ file: `${label}/${i}.jpg`, label })));
+
+  it('deals every class evenly over k folds, the same way every time and whatever the input order', () => {
+    const fold = stratifiedFolds(files, 5, 42);
+    expect(fold.every((f) => f >= 0 && f < 5)).toBe(true);
+    for (const label of ['black', 'grizzly', 'teddy']) {
+      const counts = [0, 1, 2, 3, 4].map((k) => files.filter((f, i) => f.label === label && fold[i] === k).length);
+      expect(Math.max(...counts) - Math.min(...counts)).toBeLessThanOrEqual(1);
+    }
+    expect(stratifiedFolds(files, 5, 42)).toEqual(fold);
+    const reversed = [...files].reverse();
+    const again = stratifiedFolds(reversed, 5, 42);
+    reversed.forEach((f, i) => expect(again[i]).toBe(fold[files.indexOf(f)]));
+    expect(stratifiedFolds(files, 5, 7)).not.toEqual(fold);
+  });
+
+  it('meanStd is the mean and the sample standard deviation', () => {
+    expect(meanStd([1, 2, 3])).toEqual({ mean: 2, std: 1 });
+    expect(meanStd([5])).toEqual({ mean: 5, std: 0 });
+  });
+});
+
+describe('crossValidate', () => {
+  it('trains the recipe on k-1 folds and scores the held-out fold, plain and with tta, with and without suspects', async () => {
+    await wasm();
+    const root = await makeImageFolder({ perClass: 10, size: 40 });
+    const modelDir = await makeTinyModelFolder();
+    const res = await crossValidate({
+      root,
+      pretrained: modelDir,
+      recipe: { cacheViews: 1, epochs: 1, lr: 1e-2, unfreezeEpochs: 1, lrRange: [1e-4, 1e-3] },
+      frozenOnly: false,
+      folds: 3,
+      only: [0, 2],
+      suspects: new Set(['red/0.png', 'green/1.png', 'blue/2.png', 'red/3.png']),
+      learner: { arch: customArch({ source: modelDir, cut: 'feat', normalize: unitStats, inputSize: 32 }), batchSize: 8 },
+      size: 32,
+      ttaViews: 2,
+    });
+    expect(res.map((r) => r.fold)).toEqual([0, 2]);
+    for (const r of res) {
+      expect(r.valid).toBe(r.fold === 0 ? 12 : 9); // 10 per class dealt over 3 folds: 4, 3, 3
+      expect(r.clean).toBeLessThan(r.valid);
+      expect(r.clean).toBeGreaterThanOrEqual(r.valid - 4);
+      for (const e of [r.errors, r.ttaErrors, r.frozenErrors!]) expect(e).toBeGreaterThanOrEqual(0);
+      expect(r.cleanErrors).toBeLessThanOrEqual(r.errors);
+      expect(r.seconds).toBeGreaterThan(0);
+    }
+  }, 120_000);
+});

@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { MicroBatcher, QueueFullError } from './batcher.js';
+import type { Prediction } from '@bears/learner';
+
+/** A fake model: the prediction of row i is its first value; a NaN row makes the whole pass throw. */
+function fakeRun(sizes: number[], delayMs = 5) {
+  return async (batch: Float32Array, n: number): Promise<Prediction[]> => {
+    sizes.push(n);
+    await new Promise((r) => setTimeout(r, delayMs));
+    if (batch.some(Number.isNaN)) throw new Error('NaN in batch');
+    return Array.from({ length: n }, (_, i) => ({ label: String(batch[i * 2]), index: batch[i * 2]!, probabilities: [batch[i * 2]!] }));
+  };
+}
+
+describe('MicroBatcher', () => {
+  it('runs requests that arrive together as one pass and routes each row back', async () => {
+    const sizes: number[] = [];
+    const b = new MicroBatcher(fakeRun(sizes), 2, { maxBatchSize: 8, maxWaitMs: 5 });
+    const out = await Promise.all([1, 2, 3, 4, 5].map((v) => b.submit(Float32Array.of(v, 0))));
+    expect(out.map((p) => p.index)).toEqual([1, 2, 3, 4, 5]);
+    expect(sizes).toEqual([5]);
+  });
+
+  it('never puts more than maxBatchSize in one pass, and batches what queued during a pass', async () => {
+    const sizes: number[] = [];
+    const b = new MicroBatcher(fakeRun(sizes, 10), 2, { maxBatchSize: 3, maxWaitMs: 1 });
+    const out = await Promise.all(Array.from({ length: 7 }, (_, v) => b.submit(Float32Array.of(v, 0))));
+    expect(out.map((p) => p.index)).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    expect(sizes).toEqual([3, 3, 1]);
+    expect(b.depth).toBe(0);
+  });
+
+  it('one bad input never fails its batch mates: the batch is retried image by image', async () => {
+    const sizes: number[] = [];
+    const b = new MicroBatcher(fakeRun(sizes), 2, { maxBatchSize: 8, maxWaitMs: 5 });
+    const results = await Promise.allSettled([b.submit(Float32Array.of(1, 0)), b.submit(Float32Array.of(NaN, 0)), b.submit(Float32Array.of(3, 0))]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((results[0] as PromiseFulfilledResult<Prediction>).value.index).toBe(1);
+    expect((results[2] as PromiseFulfilledResult<Prediction>).value.index).toBe(3);
+    expect(String((results[1] as PromiseRejectedResult).reason)).toMatch(/NaN/);
+    expect(sizes).toEqual([3, 1, 1, 1]);
+  });
+
+  it('refuses work past maxQueue with QueueFullError', async () => {
+    const b = new MicroBatcher(fakeRun([], 20), 2, { maxBatchSize: 2, maxQueue: 3 });
+    const ok = [0, 1, 2].map((v) => b.submit(Float32Array.of(v, 0)));
+    await expect(b.submit(Float32Array.of(9, 0))).rejects.toBeInstanceOf(QueueFullError);
+    await Promise.all(ok);
+    await expect(b.submit(Float32Array.of(4, 0))).resolves.toMatchObject({ index: 4 });
+  });
+
+  it('an aborted request leaves the queue without a forward pass', async () => {
+    const sizes: number[] = [];
+    const b = new MicroBatcher(fakeRun(sizes, 30), 2, { maxBatchSize: 1 });
+    const first = b.submit(Float32Array.of(1, 0));
+    const ctl = new AbortController();
+    const second = b.submit(Float32Array.of(2, 0), ctl.signal);
+    ctl.abort(new Error('gave up'));
+    await expect(second).rejects.toThrow('gave up');
+    await first;
+    await b.idle();
+    expect(sizes).toEqual([1]);
+  });
+
+  it('rejects inputs of the wrong length', async () => {
+    const b = new MicroBatcher(fakeRun([]), 2);
+    await expect(b.submit(new Float32Array(3))).rejects.toThrow(/expected 2/);
+  });
+});
+
+describe('MicroBatcher wait', () => {
+  it('waits maxWaitMs for mates only while more requests are arriving', async () => {
+    let arriving = 0;
+    const b = new MicroBatcher(fakeRun([], 0), 2, { maxBatchSize: 8, maxWaitMs: 200, arriving: () => arriving });
+    let t = performance.now();
+    await b.submit(Float32Array.of(1, 0));
+    expect(performance.now() - t).toBeLessThan(100);
+    await b.idle();
+    arriving = 1;
+    t = performance.now();
+    await b.submit(Float32Array.of(1, 0));
+    expect(performance.now() - t).toBeGreaterThanOrEqual(150);
+  });
+});

@@ -1,0 +1,12 @@
+export { createPredictor, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_PIXELS } from './app.js';
+export type { PredictorApp, PredictorOptions, RequestLog } from './app.js';
+export { MicroBatcher, QueueFullError } from './batcher.js';
+export type { BatcherOptions } from './batcher.js';
+export { HttpError, errorBody } from './errors.js';
+export type { ErrorBody } from './errors.js';
+export { readImageHeader } from './image-header.js';
+export type { ImageHeader } from './image-header.js';
+export { Metrics } from './metrics.js';
+export { foldBatchNorm } from './fold-batch-norm.js';
+export { loadServedModel, ServedModel } from './served-model.js';
+export type { ServeLoadOptions } from './served-model.js';
