@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import type { DatasetRanking } from '@bears/interpret';
 import {
-  CleanError, CleanStore, applyDecisions, findRankFolder, loadRanking, rankingCachePath, readDecisions, readRanking, startCleaner,
+  CleanError, CleanStore, applyDecisions, loadRanking, rankFolder, rankingCachePath, readDecisions, readRanking, startCleaner,
 } from '@bears/interpret/node';
 import { existingDir, existingFile, num, requirePositional } from '../args.js';
 import { startBackend } from '../backend.js';
@@ -176,8 +176,6 @@ async function serve(dataDir: string, values: ParsedArgs['values'], recover: Rec
 }
 
 async function rank(modelDir: string, dataDir: string, values: ParsedArgs['values'], out: Output): Promise<DatasetRanking> {
-  const rankFolder = await findRankFolder();
-  if (!rankFolder) throw new CliError(`this build cannot rank images yet: run \`bears interpret ${modelDir} ${dataDir} --out <dir>\` and pass --ranking <dir>/ranking.json`);
   const backend = await startBackend(out, values);
   let bar: ReturnType<Output['progress']> | undefined;
   let phase = '';

@@ -7,6 +7,6 @@ export type { CleanStoreOptions, DecisionInput, HistoryEntry, ItemState, Recover
 export { applyDecisions, readDecisions } from './apply.js';
 export type { ApplyReport, DecisionRow } from './apply.js';
 export { CLEAN_DIR } from './dataset-paths.js';
-export { findRankFolder, loadRanking, parseRanking, rankingCachePath, readRanking } from './ranking-source.js';
+export { loadRanking, parseRanking, rankingCachePath, readRanking } from './ranking-source.js';
 export type { RankingSourceOptions } from './ranking-source.js';
 export { newToken } from './security.js';

@@ -3,42 +3,11 @@ import path from 'node:path';
 import { writeFileAtomic } from '@bears/data/node';
 import { CLEAN_DIR, resolveInside } from './dataset-paths.js';
 
-/*
- * The one adapter between the cleaner and @bears/interpret's ranking (CONTRACT.md, "@bears/interpret
- * <-> the cleaner"). Until the interpret branch lands, the ranking types are declared here exactly as
- * the contract names them; after the merge this file imports them from '../index.js' instead and
- * `computeRanking` calls `rankFolder` directly.
- */
+// Where the cleaner gets @bears/interpret's ranking: the cache in <data-dir>/.bears-clean, a ranking.json
+// written by `bears interpret`, or a fresh computation.
+import type { DatasetRanking, DuplicateGroup, RankedItem } from '../types.js';
 
-export interface RankedItem {
-  /** Path relative to the dataset root, POSIX separators, e.g. 'grizzly/x.jpg'. */
-  file: string;
-  label: string;
-  split: 'train' | 'valid';
-  suggested: string;
-  score: number;
-  reasons: string[];
-  signals: Record<string, number>;
-}
-
-export interface DuplicateGroup {
-  kind: 'exact' | 'near';
-  files: string[];
-  similarity: number;
-  crossClass: boolean;
-  crossSplit: boolean;
-}
-
-export interface DatasetRanking {
-  version: 1;
-  classes: string[];
-  model?: { dir?: string; checksum?: string };
-  /** Most suspicious first. */
-  items: RankedItem[];
-  duplicates: DuplicateGroup[];
-  createdAt: string;
-}
-
+export type { DatasetRanking, DuplicateGroup, RankedItem };
 
 export function rankingCachePath(dataDir: string): string {
   return path.join(dataDir, CLEAN_DIR, 'ranking.json');
@@ -116,12 +85,6 @@ export async function loadRanking(dataDir: string, opts: RankingSourceOptions = 
     await writeFileAtomic(cache, `${JSON.stringify(ranking)}\n`);
   }
   return { ranking, source };
-}
-
-/** `rankFolder` from @bears/interpret/node when this build has it (the interpret branch), else undefined. */
-export async function findRankFolder(): Promise<((modelDir: string, dataDir: string, opts: { backend: unknown; onProgress?: (p: { phase: string; done: number; total: number }) => void }) => Promise<DatasetRanking>) | undefined> {
-  const mod = (await import('../node.js')) as Record<string, unknown>;
-  return typeof mod.rankFolder === 'function' ? (mod.rankFolder as never) : undefined;
 }
 
 async function exists(file: string): Promise<boolean> {
