@@ -25,25 +25,32 @@ async function readRequired(file: string): Promise<Uint8Array> {
 }
 
 /**
- * Loads a folder written by export(): reads its files and hands them to loadExport, which checks the
- * format version and every checksum. `backend` (default: the one useBackend() started) decodes images.
+ * Reads an export folder into the files map that loadExport takes: metadata.json, then model.json and
+ * every file metadata.json lists. Format and version are checked first, so a folder from another
+ * version fails on that, not on a missing file; a corrupt metadata.json is left for loadExport to
+ * report by name.
  */
-export async function loadLearner(dir: string, options: { backend?: ActiveBackend } = {}): Promise<ExportedModel> {
+export async function readExportFolder(dir: string): Promise<{ files: Record<string, Uint8Array> }> {
   const metaBytes = await readRequired(path.join(dir, 'metadata.json'));
-  const where = { backend: options.backend ?? activeBackend(), where: dir };
   let meta: ExportMetadata;
   try {
     meta = JSON.parse(new TextDecoder().decode(metaBytes)) as ExportMetadata;
   } catch {
-    return loadExport({ files: { 'metadata.json': metaBytes } }, where); // reports the corrupt file by name
+    return { files: { 'metadata.json': metaBytes } };
   }
-  // Format and version first: a folder from another version fails on that, not on a missing file.
   checkMetadata(meta, path.join(dir, 'metadata.json'));
-  const listed = Object.keys(meta.files);
   const files: Record<string, Uint8Array> = { 'metadata.json': metaBytes };
-  for (const f of new Set([...listed, 'model.json'])) {
+  for (const f of new Set([...Object.keys(meta.files), 'model.json'])) {
     if (f.includes('..') || path.isAbsolute(f)) throw new ModelFileError(path.join(dir, 'metadata.json'), `lists '${f}', which is outside the folder`);
     files[f] = await readRequired(path.join(dir, f));
   }
-  return loadExport({ files }, where);
+  return { files };
+}
+
+/**
+ * Loads a folder written by export(): reads its files and hands them to loadExport, which checks the
+ * format version and every checksum. `backend` (default: the one useBackend() started) decodes images.
+ */
+export async function loadLearner(dir: string, options: { backend?: ActiveBackend } = {}): Promise<ExportedModel> {
+  return loadExport(await readExportFolder(dir), { backend: options.backend ?? activeBackend(), where: dir });
 }

@@ -31,6 +31,7 @@ export type { ArtifactsOptions, ModelSource } from './model-files.js';
 export { imagenetStats, inceptionStats, unitStats } from './normalization.js';
 export type { Normalization } from './normalization.js';
 export { LearnerError, ModelFileError } from './errors.js';
+export { sha256 } from './hash.js';
 export { lineChartSvg, lrFindSvg, svgToPng } from './plot.js';
 export { LIBRARY_VERSION, EXPORT_FORMAT_VERSION, CHECKPOINT_FORMAT_VERSION } from './version.js';
 export { forwardFlops } from './flops.js';

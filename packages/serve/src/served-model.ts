@@ -1,6 +1,6 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { ActiveBackend } from '@bears/backend';
-import { ExportedModel, loadExport, type ExportMetadata } from '@bears/learner';
+import { ExportedModel, loadExport, sha256, type ExportMetadata } from '@bears/learner';
 import { foldBatchNorm } from './fold-batch-norm.js';
 
 /** An export loaded for serving: the core's ExportedModel plus what /info reports about it. */
@@ -26,15 +26,10 @@ export interface ServeLoadOptions {
   where?: string;
 }
 
-async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', bytes as BufferSource);
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
-}
-
 /** loadExport (format and sha256 checks), then batch norm folded for inference where it folds. */
 export async function loadServedModel(source: { files: Record<string, Uint8Array> }, options: ServeLoadOptions = {}): Promise<ServedModel> {
   const exported = await loadExport(source, { backend: options.backend, where: options.where });
-  const checksum = await sha256Hex(source.files['metadata.json']!);
+  const checksum = await sha256(source.files['metadata.json']!);
   let model = exported.model;
   if (options.foldBatchNorm ?? true) {
     model = await foldBatchNorm(exported.model);

@@ -1,32 +1,27 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ModelFileError } from '@bears/learner';
+import { ModelFileError, readExportFolder } from '@bears/learner/node';
 import { loadServedModel, type ServedModel, type ServeLoadOptions } from '../served-model.js';
 
-async function read(dir: string, file: string): Promise<Uint8Array> {
-  try {
-    return await readFile(path.join(dir, file));
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-    throw new ModelFileError(path.join(dir, file), `is missing or unreadable (${code}): is ${dir} a folder written by \`bears train\`?`);
-  }
-}
-
-/** Reads an exported model folder (metadata.json, the files it lists, the weight shards) and loads it for serving. */
+/**
+ * Reads an exported model folder (the learner's readExportFolder: version first, listed files, no
+ * path out of the folder), plus any weight shard model.json names that metadata.json does not list,
+ * and loads it for serving.
+ */
 export async function loadModelFolder(dir: string, options: ServeLoadOptions = {}): Promise<ServedModel> {
-  const files: Record<string, Uint8Array> = { 'metadata.json': await read(dir, 'metadata.json') };
-  let listed: string[] = [];
-  try {
-    listed = Object.keys((JSON.parse(new TextDecoder().decode(files['metadata.json'])) as { files?: Record<string, string> }).files ?? {});
-  } catch {
-    // loadExport reports the corrupt metadata.json with its reason.
-  }
-  for (const f of new Set(['model.json', ...listed])) files[f] = await read(dir, f);
+  const { files } = await readExportFolder(dir);
   try {
     const mj = JSON.parse(new TextDecoder().decode(files['model.json'])) as { weightsManifest?: { paths: string[] }[] };
-    for (const p of (mj.weightsManifest ?? []).flatMap((g) => g.paths)) files[p] ??= await read(dir, p);
+    for (const p of (mj.weightsManifest ?? []).flatMap((g) => g.paths)) {
+      if (files[p]) continue;
+      const file = path.join(dir, p);
+      files[p] = await readFile(file).catch((err: NodeJS.ErrnoException) => {
+        throw new ModelFileError(file, `is missing or unreadable (${err.code ?? err.message}): is ${dir} a folder written by \`bears train\`?`);
+      });
+    }
   } catch (err) {
     if (err instanceof ModelFileError) throw err;
+    // A corrupt metadata.json or model.json: loadExport reports it by name.
   }
   return loadServedModel({ files }, { where: dir, ...options });
 }

@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ModelFileError } from '@bears/learner';
+import { writeFileAtomic } from '@bears/data/node';
+import { ModelFileError, sha256 } from '@bears/learner';
 
 interface WeightEntry {
   name: string;
@@ -43,8 +43,6 @@ export function toFloat16Bits(value: number): number {
   return sign | (e << 10) | m;
 }
 
-const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
-
 /**
  * Writes a copy of an exported model folder with float16 weights (tfjs's weight quantization, which
  * every tfjs loader reads back to float32): half the download and the Worker's static assets.
@@ -77,15 +75,11 @@ export async function writeFloat16Export(srcDir: string, outDir: string): Promis
   if (off !== all.length) throw new ModelFileError(path.join(srcDir, 'model.json'), `describes ${off} bytes of weights but the shards hold ${all.length}`);
   const weights = Buffer.concat(out);
   const modelJson = new TextEncoder().encode(JSON.stringify({ ...mj, weightsManifest: [{ paths: ['weights.bin'], weights: entries }] }));
-  const files = { 'model.json': sha256(modelJson), 'weights.bin': sha256(weights) };
+  const files = { 'model.json': await sha256(modelJson), 'weights.bin': await sha256(weights) };
   await mkdir(outDir, { recursive: true });
-  const write = async (name: string, data: Uint8Array | string) => {
-    const tmp = path.join(outDir, `.${name}.tmp`);
-    await writeFile(tmp, data);
-    await rename(tmp, path.join(outDir, name));
-  };
-  await write('weights.bin', weights);
-  await write('model.json', modelJson);
-  await write('metadata.json', JSON.stringify({ ...meta, weightsDtype: 'float16', files }, null, 2));
+  // metadata.json last: a folder with it is complete.
+  await writeFileAtomic(path.join(outDir, 'weights.bin'), weights);
+  await writeFileAtomic(path.join(outDir, 'model.json'), modelJson);
+  await writeFileAtomic(path.join(outDir, 'metadata.json'), JSON.stringify({ ...meta, weightsDtype: 'float16', files }, null, 2));
   return { bytesBefore: all.length, bytesAfter: weights.length };
 }
