@@ -48,7 +48,11 @@ function isRgbImage(x: unknown): x is RgbImage {
 export async function readFileNode(file: string): Promise<Uint8Array> {
   if (detectRuntime() !== 'node') throw new LearnerError(`predict: a file path ('${file}') works only in Node; pass the image bytes`);
   const spec = '@bears/data/node';
-  return ((await import(/* @vite-ignore */ spec)) as typeof import('@bears/data/node')).readImageFile(file);
+  try {
+    return await ((await import(/* @vite-ignore */ spec)) as typeof import('@bears/data/node')).readImageFile(file);
+  } catch (err) {
+    throw new LearnerError(`predict: cannot read ${file} (${err instanceof ImageLoadError ? err.reason : (err as Error).message})`, { cause: err });
+  }
 }
 
 /**
@@ -71,15 +75,7 @@ export async function inputFor(image: ImageInput, spec: InputSpec, codec: ImageC
       }
     }
     if (isRgbImage(image)) return preprocess(image, opts);
-    if (typeof image === 'string') {
-      let bytes: Uint8Array;
-      try {
-        bytes = await readFileNode(image);
-      } catch (err) {
-        throw new LearnerError(`predict: cannot read ${image} (${err instanceof ImageLoadError ? err.reason : (err as Error).message})`, { cause: err });
-      }
-      return await decodeForModel(codec, bytes, { ...opts, name: image });
-    }
+    if (typeof image === 'string') return await decodeForModel(codec, await readFileNode(image), { ...opts, name: image });
     if (image instanceof Uint8Array) return await decodeForModel(codec, image, { ...opts, name: 'image bytes' });
     if (image instanceof ArrayBuffer) return await decodeForModel(codec, new Uint8Array(image), { ...opts, name: 'image bytes' });
   } catch (err) {

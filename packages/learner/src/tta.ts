@@ -102,7 +102,7 @@ export async function predictTta(model: tfl.LayersModel, images: ImageInput[], c
   const out: Prediction[] = [];
   for (const [i, image] of images.entries()) {
     let bytes: Uint8Array;
-    if (typeof image === 'string') bytes = await readFileNode(image).catch((err) => { throw new LearnerError(`predict: cannot read ${image} (${(err as Error).message})`, { cause: err }); });
+    if (typeof image === 'string') bytes = await readFileNode(image);
     else if (image instanceof Uint8Array) bytes = image;
     else if (image instanceof ArrayBuffer) bytes = new Uint8Array(image);
     else throw new LearnerError('predict with tta: pass encoded image bytes or (Node) a file path: the augmented views are decoded from the photo');
