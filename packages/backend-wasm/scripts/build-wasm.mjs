@@ -11,8 +11,8 @@ for (const file of readdirSync(dir).filter((f) => f.endsWith('.wat'))) {
   const variants = { plain: source.replace('MEMORY_MAX', ''), shared: source.replace('MEMORY_MAX', '65536 shared') };
   const out = {};
   for (const [name, text] of Object.entries(variants)) {
-    const mod = wabt.parseWat(file, text, { simd: true, threads: true });
-    mod.validate({ simd: true, threads: true });
+    const mod = wabt.parseWat(file, text, { simd: true, threads: true, bulk_memory: true });
+    mod.validate({ simd: true, threads: true, bulk_memory: true });
     out[name] = Buffer.from(mod.toBinary({}).buffer).toString('base64');
     mod.destroy();
   }

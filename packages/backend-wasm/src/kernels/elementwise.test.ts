@@ -3,7 +3,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { rng } from '../test-support/rng.js';
-import { trailingBlock } from './binary.js';
+import { middleBroadcast, trailingBlock } from './binary.js';
 import { registerTrainingKernels } from './index.js';
 import { collapsePermutation } from './transpose.js';
 import { setNativeKernelsEnabled } from './wasm/native.js';
@@ -61,6 +61,17 @@ describe('shape helpers', () => {
     expect(collapsePermutation([2, 3, 4, 5], [0, 1, 2, 3])).toEqual({ shape: [120], perm: [0] });
     expect(collapsePermutation([2, 3, 4, 5], [0, 2, 1, 3])).toEqual({ shape: [2, 3, 4, 5], perm: [0, 2, 1, 3] });
     expect(collapsePermutation([1, 1], [1, 0])).toEqual({ shape: [], perm: [] });
+  });
+
+  it('middleBroadcast finds [outer, 1.., inner] broadcasts only', () => {
+    expect(middleBroadcast([4, 1, 1, 8], [4, 7, 7, 8])).toEqual({ outer: 4, middle: 49, inner: 8 });
+    expect(middleBroadcast([8], [2, 3, 8])).toEqual({ outer: 1, middle: 6, inner: 8 });
+    expect(middleBroadcast([2, 3, 8], [2, 3, 8])).toEqual({ outer: 48, middle: 1, inner: 1 });
+    expect(middleBroadcast([], [2, 3])).toEqual({ outer: 1, middle: 6, inner: 1 });
+    expect(middleBroadcast([2, 1], [2, 3])).toEqual({ outer: 2, middle: 3, inner: 1 });
+    expect(middleBroadcast([1, 3, 1], [2, 3, 4])).toBeUndefined();
+    expect(middleBroadcast([2, 1, 4, 1], [2, 3, 4, 5])).toBeUndefined();
+    expect(middleBroadcast([3, 4], [2, 3])).toBeUndefined();
   });
 
   it('trailingBlock finds [..., C] op [C] broadcasts only', () => {
@@ -121,19 +132,45 @@ describe('wasm Transpose and binary ops match tfjs-backend-cpu', () => {
     else if (kind < 0.55) small = full.slice(k);
     else if (kind < 0.7) small = [...full.slice(0, k).map(() => 1), ...full.slice(k)];
     else if (kind < 0.85) small = r() < 0.5 ? [] : [1];
-    else small = full.map((d) => (r() < 0.5 ? 1 : d)); // any broadcast
+    else if (kind < 0.92) { // [outer, 1.., inner]: a run of 1s inside
+      const j = k + Math.floor(r() * (rank - k + 1));
+      small = full.map((d, i) => (i >= k && i < j ? 1 : d));
+    } else small = full.map((d) => (r() < 0.5 ? 1 : d)); // any broadcast
     return r() < 0.5 ? [full, small] : [small, full];
   }
 
-  it('binary ops: 40 random shape pairs per kernel', async () => {
+  it('binary ops: 60 random shape pairs per kernel', async () => {
     const r = rng(2024);
     for (const kernel of kernels) {
-      for (let i = 0; i < 40; i++) {
+      for (let i = 0; i < 60; i++) {
         const [as, bs] = shapePair(r);
         const dtype = r() < 0.9 ? 'float32' : 'int32';
         await check(kernel, { a: { data: values(size(as), r, dtype), shape: as, dtype }, b: { data: values(size(bs), r, dtype), shape: bs, dtype } }, {},
           `${kernel} [${as}] with [${bs}] ${dtype}`);
       }
+    }
+  });
+
+  it('BatchMatMul: transposed operands (native transpose + XNNPACK) and batched products (tfjs kernel), 40 random shapes', async () => {
+    const r = rng(555);
+    const int = (lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
+    for (let i = 0; i < 40; i++) {
+      const [m, k, n] = [int(1, 40), int(1, 70), int(1, 40)];
+      const transposeA = r() < 0.5, transposeB = r() < 0.5;
+      const batch = r() < 0.2 ? int(2, 3) : 1;
+      const lead = batch > 1 ? [batch] : r() < 0.3 ? [1] : [];
+      const as = [...lead, ...(transposeA ? [k, m] : [m, k])];
+      const bs = [...lead, ...(transposeB ? [n, k] : [k, n])];
+      const inputs = {
+        a: { data: Float32Array.from({ length: size(as) }, () => r() * 2 - 1), shape: as, dtype: 'float32' as const },
+        b: { data: Float32Array.from({ length: size(bs) }, () => r() * 2 - 1), shape: bs, dtype: 'float32' as const },
+      };
+      const label = `BatchMatMul [${as}]${transposeA ? '^T' : ''} x [${bs}]${transposeB ? '^T' : ''}`;
+      const got = await run('wasm', tf.BatchMatMul, inputs, { transposeA, transposeB });
+      const want = await run('cpu', tf.BatchMatMul, inputs, { transposeA, transposeB });
+      expect(got.shape, label).toEqual(want.shape);
+      const diff = Math.max(0, ...got.values.map((v, j) => Math.abs(v - want.values[j]!)));
+      expect(diff, `${label}: max |diff| ${diff}`).toBeLessThanOrEqual(1e-4 * Math.max(1, Math.sqrt(k)));
     }
   });
 

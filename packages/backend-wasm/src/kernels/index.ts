@@ -1,4 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
+import { batchMatMulConfig } from './batch-mat-mul.js';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter.js';
 import { conv2DBackpropInputConfig } from './conv2d-backprop-input.js';
 import { depthwiseConv2dNativeBackpropFilterConfig } from './depthwise-backprop-filter.js';
@@ -19,7 +20,7 @@ import { transposeConfig } from './transpose.js';
  * (Conv2DBackpropFilter, DepthwiseConv2dNativeBackpropInput/Filter). MaxPoolGrad exists but drops
  * the gradient of all-negative windows. The others exist but are slow on the shapes a training step
  * produces (Conv2DBackpropInput is a naive loop; Tile, Sum and Mean index every element; Identity
- * and same-dtype Cast copy): ours add fast paths and fall back to tfjs's kernel otherwise.
+ * and same-dtype Cast copy; transposed BatchMatMul is a scalar loop): ours add fast paths and fall back to tfjs's kernel otherwise.
  */
 export const trainingKernelConfigs: readonly tf.KernelConfig[] = [
   conv2DBackpropFilterConfig,
@@ -33,6 +34,7 @@ export const trainingKernelConfigs: readonly tf.KernelConfig[] = [
   identityConfig,
   castConfig,
   transposeConfig,
+  batchMatMulConfig,
   fusedBatchNormConfig,
   minimumConfig,
   maximumConfig,

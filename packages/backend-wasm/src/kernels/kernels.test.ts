@@ -4,6 +4,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import '@bears/backend'; // registers tfjs gradients
 import { beforeAll, describe, expect, it } from 'vitest';
 import { rng } from '../test-support/rng.js';
+import { setConvGradPath } from './conv2d-backprop-filter.js';
 import { registerTrainingKernels } from './index.js';
 import { nativeKernels, setNativeKernelsEnabled } from './wasm/native.js';
 
@@ -181,6 +182,20 @@ describe('wasm training kernels match tfjs-backend-cpu', () => {
     const r = rng(1234);
     for (let i = 0; i < 40; i++) await checkConv(randomGeometry(r, false), r);
   });
+
+  // 'auto' picks per shape; each road must be right on every geometry, so both are forced in turn.
+  for (const road of ['conv', 'patches'] as const) {
+    it(`conv2d forced onto the ${road === 'conv' ? 'XNNPACK convolution' : 'im2col/col2im + GEMM'} road: edge cases and 30 random shapes`, async () => {
+      setConvGradPath(road);
+      try {
+        for (const [name, g] of edge) await checkConv(g, rng(name.length * 131));
+        const r = rng(road === 'conv' ? 77 : 78);
+        for (let i = 0; i < 30; i++) await checkConv(randomGeometry(r, false), r);
+      } finally {
+        setConvGradPath('auto');
+      }
+    });
+  }
 
   const dwEdge: Array<[string, Geometry]> = [
     ['MobileNet 3x3 s1 same, batch 2', { x: [2, 8, 8, 6], f: [3, 3, 6, 1], strides: [1, 1], dilations: [1, 1], pad: 'same' }],

@@ -928,4 +928,119 @@
         (br $l4)))
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $rl))))
+
+  ;; im2col: the patches of a convolution as rows, for GEMM-based gradients.
+  ;; cols[p, kh, kw, c] = x[b, oh*sh + kh*dh - pt, ow*sw + kw*dw - pl, c] (0 outside x), p = (b*OH + oh)*OW + ow.
+  (func (export "im2col")
+    (param $x i32) (param $cols i32)
+    (param $B i32) (param $H i32) (param $W i32) (param $C i32)
+    (param $OH i32) (param $OW i32) (param $FH i32) (param $FW i32)
+    (param $sh i32) (param $sw i32) (param $dh i32) (param $dw i32) (param $pt i32) (param $pl i32)
+    (local $b i32) (local $oh i32) (local $ow i32) (local $kh i32) (local $kw i32) (local $ih i32) (local $iw i32)
+    (local $dst i32) (local $rowBytes i32) (local $xb i32) (local $xrow i32)
+    (local.set $rowBytes (i32.shl (local.get $C) (i32.const 2)))
+    (local.set $dst (local.get $cols))
+    (local.set $b (i32.const 0))
+    (block $bd (loop $bl
+      (br_if $bd (i32.ge_u (local.get $b) (local.get $B)))
+      (local.set $xb (i32.add (local.get $x) (i32.mul (i32.mul (i32.mul (local.get $b) (local.get $H)) (local.get $W)) (local.get $rowBytes))))
+      (local.set $oh (i32.const 0))
+      (block $ohd (loop $ohl
+        (br_if $ohd (i32.ge_u (local.get $oh) (local.get $OH)))
+        (local.set $ow (i32.const 0))
+        (block $owd (loop $owl
+          (br_if $owd (i32.ge_u (local.get $ow) (local.get $OW)))
+          (local.set $kh (i32.const 0))
+          (block $khd (loop $khl
+            (br_if $khd (i32.ge_u (local.get $kh) (local.get $FH)))
+            (local.set $ih (i32.sub (i32.add (i32.mul (local.get $oh) (local.get $sh)) (i32.mul (local.get $kh) (local.get $dh))) (local.get $pt)))
+            (if (i32.lt_u (local.get $ih) (local.get $H))
+              (then
+                (local.set $xrow (i32.add (local.get $xb) (i32.mul (i32.mul (local.get $ih) (local.get $W)) (local.get $rowBytes))))
+                (local.set $kw (i32.const 0))
+                (block $kwd (loop $kwl
+                  (br_if $kwd (i32.ge_u (local.get $kw) (local.get $FW)))
+                  (local.set $iw (i32.sub (i32.add (i32.mul (local.get $ow) (local.get $sw)) (i32.mul (local.get $kw) (local.get $dw))) (local.get $pl)))
+                  (if (i32.lt_u (local.get $iw) (local.get $W))
+                    (then (memory.copy (local.get $dst) (i32.add (local.get $xrow) (i32.mul (local.get $iw) (local.get $rowBytes))) (local.get $rowBytes)))
+                    (else (memory.fill (local.get $dst) (i32.const 0) (local.get $rowBytes))))
+                  (local.set $dst (i32.add (local.get $dst) (local.get $rowBytes)))
+                  (local.set $kw (i32.add (local.get $kw) (i32.const 1)))
+                  (br $kwl))))
+              (else
+                (memory.fill (local.get $dst) (i32.const 0) (i32.mul (local.get $FW) (local.get $rowBytes)))
+                (local.set $dst (i32.add (local.get $dst) (i32.mul (local.get $FW) (local.get $rowBytes))))))
+            (local.set $kh (i32.add (local.get $kh) (i32.const 1)))
+            (br $khl)))
+          (local.set $ow (i32.add (local.get $ow) (i32.const 1)))
+          (br $owl)))
+        (local.set $oh (i32.add (local.get $oh) (i32.const 1)))
+        (br $ohl)))
+      (local.set $b (i32.add (local.get $b) (i32.const 1)))
+      (br $bl))))
+
+  ;; col2im: the adjoint of im2col (patch rows summed back onto the image), for the input gradient of
+  ;; strided convolutions: dx[b, ih, iw, c] = sum of cols[p, kh, kw, c] over the patches that read it.
+  ;; Sums in patch order, so the result does not depend on threads.
+  (func (export "col2im")
+    (param $cols i32) (param $dx i32)
+    (param $B i32) (param $H i32) (param $W i32) (param $C i32)
+    (param $OH i32) (param $OW i32) (param $FH i32) (param $FW i32)
+    (param $sh i32) (param $sw i32) (param $dh i32) (param $dw i32) (param $pt i32) (param $pl i32)
+    (local $b i32) (local $oh i32) (local $ow i32) (local $kh i32) (local $kw i32) (local $ih i32) (local $iw i32)
+    (local $src i32) (local $rowBytes i32) (local $xb i32) (local $xrow i32) (local $d i32) (local $s i32) (local $end i32) (local $end4 i32)
+    (local.set $rowBytes (i32.shl (local.get $C) (i32.const 2)))
+    (memory.fill (local.get $dx) (i32.const 0) (i32.mul (i32.mul (i32.mul (local.get $B) (local.get $H)) (local.get $W)) (local.get $rowBytes)))
+    (local.set $src (local.get $cols))
+    (local.set $b (i32.const 0))
+    (block $bd (loop $bl
+      (br_if $bd (i32.ge_u (local.get $b) (local.get $B)))
+      (local.set $xb (i32.add (local.get $dx) (i32.mul (i32.mul (i32.mul (local.get $b) (local.get $H)) (local.get $W)) (local.get $rowBytes))))
+      (local.set $oh (i32.const 0))
+      (block $ohd (loop $ohl
+        (br_if $ohd (i32.ge_u (local.get $oh) (local.get $OH)))
+        (local.set $ow (i32.const 0))
+        (block $owd (loop $owl
+          (br_if $owd (i32.ge_u (local.get $ow) (local.get $OW)))
+          (local.set $kh (i32.const 0))
+          (block $khd (loop $khl
+            (br_if $khd (i32.ge_u (local.get $kh) (local.get $FH)))
+            (local.set $ih (i32.sub (i32.add (i32.mul (local.get $oh) (local.get $sh)) (i32.mul (local.get $kh) (local.get $dh))) (local.get $pt)))
+            (if (i32.lt_u (local.get $ih) (local.get $H))
+              (then
+                (local.set $xrow (i32.add (local.get $xb) (i32.mul (i32.mul (local.get $ih) (local.get $W)) (local.get $rowBytes))))
+                (local.set $kw (i32.const 0))
+                (block $kwd (loop $kwl
+                  (br_if $kwd (i32.ge_u (local.get $kw) (local.get $FW)))
+                  (local.set $iw (i32.sub (i32.add (i32.mul (local.get $ow) (local.get $sw)) (i32.mul (local.get $kw) (local.get $dw))) (local.get $pl)))
+                  (if (i32.lt_u (local.get $iw) (local.get $W)) (then
+                    ;; dx row += cols row (C floats): 4 at a time, then the rest
+                    (local.set $d (i32.add (local.get $xrow) (i32.mul (local.get $iw) (local.get $rowBytes))))
+                    (local.set $s (local.get $src))
+                    (local.set $end (i32.add (local.get $s) (local.get $rowBytes)))
+                    (local.set $end4 (i32.add (local.get $s) (i32.and (local.get $rowBytes) (i32.const -16))))
+                    (block $vd (loop $vl
+                      (br_if $vd (i32.ge_u (local.get $s) (local.get $end4)))
+                      (v128.store (local.get $d) (f32x4.add (v128.load (local.get $d)) (v128.load (local.get $s))))
+                      (local.set $s (i32.add (local.get $s) (i32.const 16)))
+                      (local.set $d (i32.add (local.get $d) (i32.const 16)))
+                      (br $vl)))
+                    (block $sd (loop $sl
+                      (br_if $sd (i32.ge_u (local.get $s) (local.get $end)))
+                      (f32.store (local.get $d) (f32.add (f32.load (local.get $d)) (f32.load (local.get $s))))
+                      (local.set $s (i32.add (local.get $s) (i32.const 4)))
+                      (local.set $d (i32.add (local.get $d) (i32.const 4)))
+                      (br $sl)))))
+                  (local.set $src (i32.add (local.get $src) (local.get $rowBytes)))
+                  (local.set $kw (i32.add (local.get $kw) (i32.const 1)))
+                  (br $kwl))))
+              (else (local.set $src (i32.add (local.get $src) (i32.mul (local.get $FW) (local.get $rowBytes))))))
+            (local.set $kh (i32.add (local.get $kh) (i32.const 1)))
+            (br $khl)))
+          (local.set $ow (i32.add (local.get $ow) (i32.const 1)))
+          (br $owl)))
+        (local.set $oh (i32.add (local.get $oh) (i32.const 1)))
+        (br $ohl)))
+      (local.set $b (i32.add (local.get $b) (i32.const 1)))
+      (br $bl))))
 )

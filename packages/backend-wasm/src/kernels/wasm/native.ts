@@ -23,6 +23,21 @@ export interface NativeKernels {
   gateGrad(x: number, dy: number, out: number, n: number, lo: number, hi: number, loIncl: number, hiIncl: number): void;
   /** out[j] = sum_r dy[r, j], out[c + j] = sum_r dy[r, j] * (x[r, j] - mean[j]) for r < rows (float32). */
   bnGradSums(x: number, dy: number, mean: number, out: number, rows: number, c: number): void;
+  /**
+   * The patches of a convolution as rows: cols[p, kh, kw, c] = x[b, oh*sh + kh*dh - pt, ow*sw + kw*dw - pl, c]
+   * (0 outside x), p = (b*OH + oh)*OW + ow.
+   */
+  im2col(
+    x: number, cols: number,
+    B: number, H: number, W: number, C: number, OH: number, OW: number, FH: number, FW: number,
+    sh: number, sw: number, dh: number, dw: number, pt: number, pl: number,
+  ): void;
+  /** The adjoint of im2col: dx (zeroed first) gets every patch row added back where im2col read it. */
+  col2im(
+    cols: number, dx: number,
+    B: number, H: number, W: number, C: number, OH: number, OW: number, FH: number, FW: number,
+    sh: number, sw: number, dh: number, dw: number, pt: number, pl: number,
+  ): void;
   /** Elementwise ops on float32: out[r, j] = a[r, j] op b[j] for r < rows, j < c (c = 1: b is a scalar). */
   binary: Record<BinaryOpName, (a: number, b: number, out: number, rows: number, c: number) => void>;
 }
@@ -77,6 +92,8 @@ export function nativeKernels(backend: BackendWasm): NativeKernels | undefined {
         scaleShift: instance.exports.scaleShift as NativeKernels['scaleShift'],
         gateGrad: instance.exports.gateGrad as NativeKernels['gateGrad'],
         bnGradSums: instance.exports.bnGradSums as NativeKernels['bnGradSums'],
+        im2col: instance.exports.im2col as NativeKernels['im2col'],
+        col2im: instance.exports.col2im as NativeKernels['col2im'],
         binary: Object.fromEntries(binaryOpNames.map((n) => [n, instance.exports[n]])) as NativeKernels['binary'],
       };
     } catch {
