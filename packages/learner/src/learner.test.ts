@@ -434,6 +434,27 @@ describe('export, loadLearner, predict', () => {
     await expect(loadLearner(bad)).rejects.toThrow(/metadata.json: is missing or unreadable/);
     learn.dispose();
   });
+
+  it('predictBatch decodes the next batch during this one: the same predictions as one by one; the first bad input in list order fails', async () => {
+    const learn = await tinyLearner();
+    const out = path.join(await tempDir(), 'model');
+    await learn.export(out);
+    learn.dispose();
+    const loaded = await loadLearner(out);
+    const files = [...dataset.valid, ...dataset.train].slice(0, 11).map((i) => i.file);
+    const single: Array<Awaited<ReturnType<typeof loaded.predictBatch>>> = [];
+    for (const f of files) single.push(await loaded.predictBatch([f], { batchSize: 1 }));
+    // The same batch sizes as one by one, so the same floats: only the decoding overlapped.
+    expect((await loaded.predictBatch(files, { batchSize: 1 })).map((p) => p.probabilities)).toEqual(single.map((p) => p[0]!.probabilities));
+    const batched = await loaded.predictBatch(files, { batchSize: 4 });
+    batched.forEach((g, i) => g.probabilities.forEach((p, j) => expect(p).toBeCloseTo(single[i]![0]!.probabilities[j]!, 5)));
+    // Two broken inputs in one batch, the later one failing first (no file read): the earlier one is reported.
+    const broken = [files[0]!, '/no/such-first.jpg', files[1]!, new Uint8Array([1, 2, 3]), files[2]!];
+    await expect(loaded.predictBatch(broken, { batchSize: 8 })).rejects.toThrow(/cannot read \/no\/such-first.jpg/);
+    // A failure in the batch decoded ahead surfaces once its turn comes, never as an unhandled rejection.
+    await expect(loaded.predictBatch([...files.slice(0, 4), '/no/such-later.jpg'], { batchSize: 2 })).rejects.toThrow(/such-later/);
+    loaded.dispose();
+  });
 });
 
 describe('dispose', () => {

@@ -150,7 +150,9 @@ export class Learner implements TrainingHost {
     this.cache = await FeatureCache.build(this.data, this.body.model, {
       views: this.options.cacheViews,
       size: this.inputSize,
-      batchSize: Math.min(this.options.batchSize, 16),
+      // Inference only: 16 whatever the training batch (features are the same at any batch size;
+      // batches of 8 or less left the second core idle for part of each layer).
+      batchSize: 16,
       normalize: this.normalize,
       bodyVersion: this.bodyVersion,
       validResize: this.validResize,

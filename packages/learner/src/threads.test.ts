@@ -2,6 +2,7 @@ import { configureWasmThreads, resizeWasmThreadPool, wasmThreadCount } from '@be
 import { ImageDataset } from '@bears/data/node';
 import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FeatureCache } from './feature-cache.js';
 import { cnnLearner } from './node.js';
 import { makeImageFolder, MOBILENET_DIR, tempDir, wasm } from './test-support/fixtures.js';
 
@@ -48,4 +49,23 @@ describe('learner on 2 wasm threads', () => {
     expect(Math.abs(two.validLoss - one.validLoss)).toBeLessThan(1e-4 * Math.max(1, one.validLoss));
     two.weights.forEach((w, i) => expect(relError(w, one.weights[i]!), `weight ${i}`).toBeLessThan(1e-4));
   }, 300_000);
+});
+
+describe('feature extraction batch size', () => {
+  it('gives the same features at any batch size (the learner extracts in batches of 16 whatever it trains with)', async () => {
+    const learn = await cnnLearner(dataset, { pretrained: MOBILENET_DIR, batchSize: 4, seed: 5, modelDir: await tempDir(), log: () => {} });
+    try {
+      const build = (batchSize: number) => FeatureCache.build(dataset, learn.body.model, {
+        views: 1, size: 64, batchSize, normalize: learn.normalize, bodyVersion: 0, seed: 5, validResize: learn.validResize,
+      });
+      const [a, b] = [await build(3), await build(16)];
+      const arrays = (c: FeatureCache) => c as unknown as { train: Float32Array[]; valid: Float32Array };
+      expect(Array.from(arrays(b).train[0]!)).toEqual(Array.from(arrays(a).train[0]!));
+      expect(Array.from(arrays(b).valid)).toEqual(Array.from(arrays(a).valid));
+      a.dispose();
+      b.dispose();
+    } finally {
+      learn.dispose();
+    }
+  }, 120_000);
 });
