@@ -1,7 +1,8 @@
 // Learner benchmarks on ../shared (wasm backend): frozen training with cached activations vs
 // recomputing the body, unfrozen training GFLOP/s vs the forward pass's, predict latency, and the
 // default recipe cross-validated over 5 stratified folds. Flags: --quick (cross-validate the recipe's frozen phase only,
-// skipping the long unfrozen phase), --cv-only (only the cross-validation), --size N (default 224).
+// skipping the long unfrozen phase), --cv-only (only the cross-validation), --no-cv (the timing sections only),
+// --size N (default 224).
 // Prints a table, then one JSON line with every figure (ratios in keys containing "ratio").
 import { configureWasmThreads, wasmThreadCount } from '@bears/backend-wasm/node';
 import * as tf from '@tensorflow/tfjs-core';
@@ -250,7 +251,8 @@ async function main(): Promise<void> {
 
   // 4. The default recipe (what `bears train` runs), 5-fold stratified cross-validation on ../shared/data/bears.
   // --quick cross-validates the frozen phase only; the full mode runs the whole recipe (unfreezing included) per fold.
-  {
+  // --no-cv skips it (the timing sections only, a few minutes).
+  if (!args.includes('--no-cv')) {
     const log = (l: string) => console.error(`  | ${l}`);
     const suspects = await suspectFiles(path.join(BEARS, 'manifest.csv'));
     const cv = (recipe: Recipe, only?: number[]) => crossValidate({ root: BEARS, pretrained: MOBILENET, recipe, frozenOnly: quick, suspects, log, ...(only ? { only } : {}) });
