@@ -2,7 +2,7 @@
 // preprocessing function, augmentation, seeded randomness. Folders, download and verify: '@bears/data/node'.
 export { ImageDataset, formatSummary } from './dataset.js';
 export type { ClassCount, CsvOptions, DatasetOptions, DatasetSummary, FolderOptions, MemoryItem, MemoryOptions, SizeStats } from './dataset.js';
-export { BatchLoader } from './loader.js';
+export { BatchLoader, defaultConcurrency } from './loader.js';
 export type { LoaderOptions } from './loader.js';
 export type { Batch, Item, Split } from './types.js';
 export { imagenetStats, inceptionStats, unitStats } from './normalization.js';

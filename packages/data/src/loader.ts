@@ -52,7 +52,8 @@ async function defaultRead(file: string): Promise<Uint8Array> {
   return ((await import(/* @vite-ignore */ spec)) as typeof import('./image.js')).readImageFile(file);
 }
 
-function defaultConcurrency(): number {
+/** Images decoded at once by default: 2 per core, 2..8 (decodes overlap each other and the forward pass). */
+export function defaultConcurrency(): number {
   const cores = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 2;
   return Math.max(2, Math.min(8, 2 * cores));
 }

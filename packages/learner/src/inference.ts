@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { codecForRuntime, detectRuntime, tensorToRgb, type ActiveBackend, type ImageCodec, type RgbImage } from '@bears/backend';
-import { decodeForModel, ImageLoadError, preprocess, type Normalization, type ValidResize } from '@bears/data';
+import { decodeForModel, defaultConcurrency, ImageLoadError, preprocess, type Normalization, type ValidResize } from '@bears/data';
 import { LearnerError } from './errors.js';
 import { concatPoolLayers } from './head.js';
 
@@ -111,12 +111,6 @@ export async function runPrepared(model: tfl.LayersModel, batch: Float32Array, n
   }
 }
 
-/** Images decoded at once by predictBatch: 2 per core, 2..8, as the data loader does. */
-function decodeConcurrency(): number {
-  const cores = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 2;
-  return Math.max(2, Math.min(8, 2 * cores));
-}
-
 /**
  * The model inputs of a chunk, up to `limit` decoded at once (sharp decodes on libuv's threads, so
  * they overlap each other and the forward pass running meanwhile). Rows land at their index; the
@@ -155,7 +149,7 @@ export async function predictImages(
 ): Promise<Prediction[]> {
   if (!Array.isArray(images)) throw new LearnerError('predictBatch: expected an array of images');
   const bs = ctx.batchSize ?? 16;
-  const limit = decodeConcurrency();
+  const limit = defaultConcurrency();
   const chunks: ImageInput[][] = [];
   for (let s = 0; s < images.length; s += bs) chunks.push(images.slice(s, s + bs));
   const out: Prediction[] = [];

@@ -1,22 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { forcedConvGradPath } from './conv-grad-path.js';
 import { forwardGeometry, padOrCrop, type ConvGeometry } from './geometry.js';
 import { composed, type KernelScope } from './scope.js';
 import { heapOffset, nativeKernels, type NativeKernels } from './wasm/native.js';
-
-/** Which road non-1x1 gradients take: 'auto' picks per shape; the others are for tests and benchmarks. */
-export type ConvGradPath = 'auto' | 'conv' | 'patches';
-let path: ConvGradPath = 'auto';
-
-/** For tests and benchmarks: force the XNNPACK-convolution road or the im2col + GEMM one. */
-export function setConvGradPath(p: ConvGradPath): void {
-  path = p;
-}
-
-/** The road forced by setConvGradPath, or undefined for 'auto'. */
-export function forcedConvGradPath(): 'conv' | 'patches' | undefined {
-  return path === 'auto' ? undefined : path;
-}
 
 /**
  * dW of conv2d (missing from tfjs-backend-wasm), composed from XNNPACK kernels.

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { forcedConvGradPath } from './conv2d-backprop-filter.js';
+import { forcedConvGradPath } from './conv-grad-path.js';
 import { forwardGeometry, padOrCrop, zeroDilate } from './geometry.js';
 import { composed } from './scope.js';
 import { heapOffset, nativeKernels } from './wasm/native.js';

@@ -4,7 +4,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import '@bears/backend'; // registers tfjs gradients
 import { beforeAll, describe, expect, it } from 'vitest';
 import { rng } from '../test-support/rng.js';
-import { setConvGradPath } from './conv2d-backprop-filter.js';
+import { setConvGradPath } from './conv-grad-path.js';
 import { registerTrainingKernels } from './index.js';
 import { nativeKernels, setNativeKernelsEnabled } from './wasm/native.js';
 
