@@ -6,6 +6,19 @@ const require = createRequire(import.meta.url);
 const os = require('node:os') as { cpus: () => unknown[]; availableParallelism?: () => number; loadavg: () => number[] };
 
 /**
+ * Node flags for a pthread worker: the host's, minus --input-type, which would make the evaluated
+ * worker script (CommonJS: it calls require) an ES module in a host run as `node --input-type=module -e`.
+ */
+export function commonJsExecArgv(execArgv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < execArgv.length; i++) {
+    if (execArgv[i] === '--input-type') i++;
+    else if (!execArgv[i]!.startsWith('--input-type=')) out.push(execArgv[i]!);
+  }
+  return out;
+}
+
+/**
  * Starts tfjs-backend-wasm's pthread pool on Node's worker_threads. tfjs 4.22 hands Emscripten two
  * things Node cannot load: the pthread worker script as a `blob:` URL, and the main script as a Blob
  * the worker turns into another `blob:` URL. While the threaded module starts, `prepare` swaps
@@ -29,7 +42,7 @@ export function nodeThreadStarter(): ThreadStarter {
       const Original = workerThreads.Worker;
       class BlobFreeWorker extends Original {
         constructor(url: string | URL, options?: import('node:worker_threads').WorkerOptions) {
-          if (String(url).startsWith('blob:')) super(source, { ...options, eval: true });
+          if (String(url).startsWith('blob:')) super(source, { ...options, eval: true, execArgv: commonJsExecArgv(options?.execArgv ?? process.execArgv) });
           else super(url, options);
         }
       }
