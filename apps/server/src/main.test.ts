@@ -25,7 +25,7 @@ function run(args: string[], env: Record<string, string> = {}): ChildProcess {
 
 beforeAll(async () => {
   const model = await testModel();
-  child = run(['--model', model], { PORT: '0', BEARS_MAX_BATCH_SIZE: '4' });
+  child = run(['--model', model], { PORT: '0', BEARS_MAX_BATCH_SIZE: '4', BEARS_THREADS: '2' });
   port = await new Promise<number>((resolve, reject) => {
     child.stdout!.on('data', (d) => {
       stdout += d;
@@ -58,6 +58,17 @@ describe('apps/server', () => {
     c.stderr!.on('data', (d) => (err += d));
     expect(await new Promise((r) => c.once('exit', r))).toBe(2);
     expect(err).toMatch(/--workers \(BEARS_WORKERS\) must be an integer/);
+    const t = run(['--model', 'x'], { BEARS_THREADS: 'some' });
+    let terr = '';
+    t.stderr!.on('data', (d) => (terr += d));
+    expect(await new Promise((r) => t.once('exit', r))).toBe(2);
+    expect(terr).toMatch(/BEARS_THREADS must be a whole number >= 1 or 'auto', got 'some'/);
+  });
+
+  it('runs the wasm threads BEARS_THREADS asks for, and says so at startup and in GET /info', async () => {
+    expect(JSON.parse(stdout.split('\n')[0]!)).toMatchObject({ event: 'listening', workers: 1, threads: 2 });
+    const info = (await (await fetch(`http://127.0.0.1:${port}/info`)).json()) as { backend: { threads: number } };
+    expect(info.backend.threads).toBe(2);
   });
 
   it('serves predictions, logs JSON lines and exposes Prometheus metrics', async () => {

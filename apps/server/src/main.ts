@@ -26,7 +26,7 @@ async function main(argv: string[]): Promise<number> {
   }
   try {
     const s = await runServe(config);
-    process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), event: 'listening', url: `http://${s.host}:${s.port}/`, port: s.port, workers: s.workers, model: config.modelDir })}\n`);
+    process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), event: 'listening', url: `http://${s.host}:${s.port}/`, port: s.port, workers: s.workers, threads: s.threads, model: config.modelDir })}\n`);
     await s.closed;
     process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), event: 'stopped' })}\n`);
     return 0;

@@ -48,7 +48,7 @@ describe('routes', () => {
     expect(info.model.checksum).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(info.model.version).toContain('mobilenet');
     expect(info.model.batchNormFolded).toBe(true);
-    expect(info.backend).toMatchObject({ name: 'wasm', codec: 'sharp' });
+    expect(info.backend).toMatchObject({ name: 'wasm', codec: 'sharp', threads: 1 }); // plain @bears/backend-wasm: one thread
   });
 
   it('POST /predict with a multipart file answers label, index, probabilities per class and ms', async () => {

@@ -6,13 +6,13 @@ import type { PreprocessOptions } from '@bears/data';
 import type { ExportedModel, Prediction } from '@bears/learner';
 import { ServedModel } from './served-model.js';
 import { errorResponse, HttpError } from './errors.js';
-import { prepareUpload, readUploads } from './images.js';
+import { prepareUpload, readUploads, type Upload } from './images.js';
 import { Metrics } from './metrics.js';
 import { indexPage } from './page.js';
 
 export interface PredictorOptions extends BatcherOptions {
   /** The active backend: its name for /info and its codec for decoding uploads. */
-  backend: { name: string; codec: ImageCodec; capabilities?: { accelerator?: string; details?: string } };
+  backend: { name: string; codec: ImageCodec; capabilities?: { accelerator?: string; threads?: number; details?: string } };
   /** Largest request body in bytes, enforced while streaming (default 10 MB). */
   maxBodyBytes?: number;
   /** Largest image in pixels, read from the header before decoding (default 40 million). */
@@ -159,14 +159,23 @@ export function createPredictor(model: ExportedModel, options: PredictorOptions)
     if (batcher.depth + extra > batcher.maxQueue) throw new HttpError(503, `the server is busy: ${batcher.depth} predictions queued (limit ${batcher.maxQueue})`, { 'retry-after': retryAfter });
   }
 
-  async function predictOne(bytes: Parameters<typeof prepareUpload>[0], signal: AbortSignal): Promise<Prediction> {
-    let input: Float32Array;
+  /**
+   * Counts a request as on its way to the batcher from when its body is read until it is decoded
+   * (or fails): an idle batcher waits up to maxWaitMs for these, not for requests that are not coming.
+   */
+  async function arriving<T>(work: () => Promise<T>): Promise<T> {
     preparing++;
     try {
-      input = await prepareUpload(bytes, codec, pre, maxPixels);
+      return await work();
     } finally {
       preparing--;
     }
+  }
+
+  /** Decodes into a pooled input buffer (it returns to the pool after its forward pass). */
+  const decode = (upload: Upload) => prepareUpload(upload, codec, pre, maxPixels, batcher.inputBuffer());
+
+  async function submit(input: Float32Array, signal: AbortSignal): Promise<Prediction> {
     try {
       return await batcher.submit(input, signal);
     } catch (err) {
@@ -194,6 +203,7 @@ export function createPredictor(model: ExportedModel, options: PredictorOptions)
         ...(model instanceof ServedModel ? { checksum: `sha256:${model.checksum}`, batchNormFolded: model.folded } : {}),
         validation: model.metadata.validation,
       },
+      // threads: compute threads per process (the wasm backend's pool), where the backend says.
       backend: { name: options.backend.name, codec: codec.name, ...options.backend.capabilities },
       limits: { maxBodyBytes, maxPixels, maxBatchImages, timeoutMs },
       batching: { maxBatchSize: batcher.maxBatchSize, maxWaitMs: batcher.maxWaitMs, maxQueue: batcher.maxQueue },
@@ -208,8 +218,8 @@ export function createPredictor(model: ExportedModel, options: PredictorOptions)
     const start = performance.now();
     refuseIfFull();
     const result = await withDeadline(async (signal) => {
-      const [upload] = await readUploads(c.req.raw, false);
-      return predictOne(upload!, signal);
+      const input = await arriving(async () => decode((await readUploads(c.req.raw, false))[0]!));
+      return submit(input, signal);
     });
     c.set('label', result.label);
     return c.json({ ...answer(result), ms: performance.now() - start });
@@ -224,7 +234,7 @@ export function createPredictor(model: ExportedModel, options: PredictorOptions)
       Promise.all(
         uploads.map(async (u) => {
           try {
-            return { file: u.name, ...answer(await predictOne(u, signal)) };
+            return { file: u.name, ...answer(await submit(await arriving(() => decode(u)), signal)) };
           } catch (err) {
             const e = err instanceof HttpError ? err : new HttpError(500, (err as Error).message);
             return { file: u.name, error: { status: e.status, message: e.message } };

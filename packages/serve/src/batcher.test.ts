@@ -68,6 +68,37 @@ describe('MicroBatcher', () => {
   });
 });
 
+describe('MicroBatcher buffers', () => {
+  it('reuses pooled inputs and the packed batch, and every pass still sees its own rows', async () => {
+    const seen: number[][] = [];
+    const run = async (batch: Float32Array, n: number): Promise<Prediction[]> => {
+      seen.push(Array.from(batch));
+      return Array.from({ length: n }, (_, i) => ({ label: '', index: batch[i * 2]!, probabilities: [] }));
+    };
+    const b = new MicroBatcher(run, 2, { maxBatchSize: 4, maxWaitMs: 0 });
+    const submit = (v: number) => {
+      const input = b.inputBuffer();
+      input.set([v, -v]);
+      return b.submit(input);
+    };
+    const first = [b.inputBuffer(), b.inputBuffer(), b.inputBuffer()];
+    first.forEach((x, i) => x.set([i + 1, -(i + 1)]));
+    expect((await Promise.all(first.map((x) => b.submit(x)))).map((p) => p.index)).toEqual([1, 2, 3]);
+    // Those three buffers are back in the pool: the next inputs are the same objects.
+    const again = [b.inputBuffer(), b.inputBuffer(), b.inputBuffer()];
+    expect(new Set([...first, ...again]).size).toBe(3);
+    again.forEach((x) => void b.submit(x.fill(0))); // run them: back to the pool
+    await b.idle();
+    // A smaller batch after a bigger one: the reused pack holds exactly its rows, none left over.
+    expect((await Promise.all([submit(7), submit(8)])).map((p) => p.index)).toEqual([7, 8]);
+    expect(seen.at(-1)).toEqual([7, -7, 8, -8]);
+    // A caller's own array is never recycled.
+    const own = Float32Array.of(5, -5);
+    await b.submit(own);
+    expect(b.inputBuffer()).not.toBe(own);
+  });
+});
+
 describe('MicroBatcher wait', () => {
   it('waits maxWaitMs for mates only while more requests are arriving', async () => {
     let arriving = 0;
@@ -80,5 +111,23 @@ describe('MicroBatcher wait', () => {
     t = performance.now();
     await b.submit(Float32Array.of(1, 0));
     expect(performance.now() - t).toBeGreaterThanOrEqual(150);
+  });
+
+  it('after a pass, waits for requests still arriving, so the next pass is fuller', async () => {
+    const sizes: number[] = [];
+    let arriving = 0;
+    const b = new MicroBatcher(fakeRun(sizes, 30), 2, { maxBatchSize: 8, maxWaitMs: 100, arriving: () => arriving });
+    const first = b.submit(Float32Array.of(1, 0)); // runs at once: nothing else is arriving
+    await new Promise((r) => setTimeout(r, 5));
+    const second = b.submit(Float32Array.of(2, 0)); // queued during the first pass
+    arriving = 2; // two more are being decoded when that pass ends
+    setTimeout(() => {
+      arriving = 0;
+      void b.submit(Float32Array.of(3, 0));
+      void b.submit(Float32Array.of(4, 0));
+    }, 50);
+    await Promise.all([first, second]);
+    await b.idle();
+    expect(sizes).toEqual([1, 3]);
   });
 });

@@ -46,8 +46,8 @@ export async function readUploads(req: Request, many: boolean): Promise<Upload[]
   return [{ name: 'body', bytes, type: ct || undefined }];
 }
 
-/** Checks type and pixel count from the header, then decodes to model input; errors are HttpErrors. */
-export async function prepareUpload(upload: Upload, codec: ImageCodec, pre: PreprocessOptions, maxPixels: number): Promise<Float32Array> {
+/** Checks type and pixel count from the header, then decodes to model input (into `out` when given); errors are HttpErrors. */
+export async function prepareUpload(upload: Upload, codec: ImageCodec, pre: PreprocessOptions, maxPixels: number, out?: Float32Array): Promise<Float32Array> {
   if (upload.bytes.length === 0) throw new HttpError(400, `${upload.name}: empty file (0 bytes)`);
   if (!isImageType(upload.type)) throw new HttpError(415, `${upload.name}: type '${upload.type}' is not an image type`);
   const header = readImageHeader(upload.bytes);
@@ -58,7 +58,7 @@ export async function prepareUpload(upload: Upload, codec: ImageCodec, pre: Prep
     throw new HttpError(422, `${upload.name}: ${header.width}x${header.height} = ${header.width * header.height} pixels is over the limit of ${maxPixels}`);
   }
   try {
-    return await decodeForModel(codec, upload.bytes, pre);
+    return await decodeForModel(codec, upload.bytes, pre, out);
   } catch (err) {
     throw new HttpError(422, `${upload.name}: cannot decode the ${header.type} (${(err as Error).message})`);
   }

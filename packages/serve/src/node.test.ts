@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { describe, expect, inject, it } from 'vitest';
-import { parseServeArgs, ConfigError } from './node/config.js';
+import { parseServeArgs, ConfigError, threadsPerProcess } from './node/config.js';
 import { startServer } from './node/server.js';
 import { bearBytes } from './test-support/fixtures.js';
 import { rawPost } from './test-support/raw-post.js';
@@ -21,6 +21,26 @@ describe('config', () => {
     expect(() => parseServeArgs(['m', '--port', 'abc'], {})).toThrow(/--port/);
     expect(() => parseServeArgs(['m', '--bogus'], {})).toThrow(/bogus/);
   });
+
+  it('--threads and BEARS_THREADS: auto (the default) or a whole number, flag first', () => {
+    expect(parseServeArgs(['m'], {}).threads).toBe('auto');
+    expect(parseServeArgs(['m'], { BEARS_THREADS: '3' }).threads).toBe(3);
+    expect(parseServeArgs(['m', '--threads', '2'], { BEARS_THREADS: '3' }).threads).toBe(2);
+    expect(parseServeArgs(['m', '--threads', 'AUTO'], { BEARS_THREADS: '3' }).threads).toBe('auto');
+    expect(() => parseServeArgs(['m', '--threads', '0'], {})).toThrow(ConfigError);
+    expect(() => parseServeArgs(['m', '--threads', '1.5'], {})).toThrow(/--threads must be a whole number >= 1 or 'auto', got '1.5'/);
+    expect(() => parseServeArgs(['m'], { BEARS_THREADS: 'lots' })).toThrow(/BEARS_THREADS must be a whole number >= 1 or 'auto', got 'lots'/);
+  });
+
+  it("threads per process: 'auto' alone, an even share of the cores with --workers, a number as given", () => {
+    expect(threadsPerProcess({ threads: 'auto', workers: 1 }, 8)).toBe('auto');
+    expect(threadsPerProcess({ workers: 1 }, 8)).toBe('auto');
+    expect(threadsPerProcess({ threads: 'auto', workers: 2 }, 8)).toBe(4);
+    expect(threadsPerProcess({ threads: 'auto', workers: 3 }, 8)).toBe(2);
+    expect(threadsPerProcess({ workers: 2 }, 2)).toBe(1);
+    expect(threadsPerProcess({ workers: 4 }, 2)).toBe(1);
+    expect(threadsPerProcess({ threads: 3, workers: 2 }, 8)).toBe(3);
+  });
 });
 
 describe('on Node (@hono/node-server)', () => {
@@ -39,6 +59,19 @@ describe('on Node (@hono/node-server)', () => {
       await s.close();
     }
     await expect(fetch(`http://127.0.0.1:${s.port}/health`)).rejects.toThrow();
+  });
+
+  it('--threads 2: the wasm backend runs its threaded build, and GET /info says so', async () => {
+    const { port, stop } = await serveChild([inject('modelDir'), '--port', '0', '--threads', '2', '--quiet']);
+    try {
+      const info = (await (await fetch(`http://127.0.0.1:${port}/info`)).json()) as { backend: { name: string; threads: number; details: string } };
+      expect(info.backend).toMatchObject({ name: 'wasm', threads: 2 });
+      expect(info.backend.details).toContain('2 threads');
+      const res = await fetch(`http://127.0.0.1:${port}/predict`, { method: 'POST', body: (await bearBytes('teddy')) as BodyInit, headers: { 'content-type': 'image/jpeg' } });
+      expect(res.status).toBe(200);
+    } finally {
+      expect(await stop()).toBe(0);
+    }
   });
 
   it('SIGTERM: in-flight requests finish, then the process exits 0', async () => {
@@ -63,6 +96,9 @@ describe('on Node (@hono/node-server)', () => {
       const photo = await bearBytes('black');
       const statuses = await Promise.all(Array.from({ length: 6 }, () => fetch(`http://127.0.0.1:${port}/predict`, { method: 'POST', body: photo as BodyInit }).then((r) => r.status)));
       expect(statuses).toEqual([200, 200, 200, 200, 200, 200]);
+      // Each worker's default: an even share of the cores.
+      const info = (await (await fetch(`http://127.0.0.1:${port}/info`)).json()) as { backend: { threads: number } };
+      expect(info.backend.threads).toBe(Math.max(1, Math.floor(availableParallelism() / 2)));
       // A worker that dies is replaced: kill one and the port keeps answering.
       const workerPids = (await import('node:child_process')).execFileSync('pgrep', ['-P', String(child.pid)]).toString().trim().split('\n').map(Number);
       expect(workerPids.length).toBe(2);

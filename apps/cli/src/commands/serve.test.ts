@@ -13,14 +13,14 @@ async function testModel(): Promise<string> {
 describe('bears serve', () => {
   it('serves the model on 127.0.0.1, answers /predict, and stops on SIGTERM with a JSON result', async () => {
     const model = await testModel();
-    const child = spawn(process.execPath, [BIN, 'serve', model, '--port', '0', '--json'], { env: { ...process.env, BEARS_BACKEND: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, 'serve', model, '--port', '0', '--threads', '2', '--json'], { env: { ...process.env, BEARS_BACKEND: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
     const url = await new Promise<string>((resolve, reject) => {
       child.stderr.on('data', (d) => {
         stderr += d;
-        const m = /on (http:\/\/127\.0\.0\.1:\d+\/)/.exec(stderr);
+        const m = /on (http:\/\/127\.0\.0\.1:\d+\/) \(1 worker, 2 threads\)/.exec(stderr);
         if (m) resolve(m[1]!);
       });
       child.once('exit', (c) => reject(new Error(`exited ${c}: ${stderr}`)));
@@ -36,7 +36,7 @@ describe('bears serve', () => {
     expect(await new Promise((r) => child.once('exit', r))).toBe(0);
     // Request logs are JSON lines on stderr; stdout holds only the --json result.
     expect(stderr).toMatch(/\{"time":"[^"]+","method":"POST","path":"\/predict","status":200/);
-    expect(JSON.parse(stdout.trim().split('\n').pop()!)).toMatchObject({ url, stopped: true, workers: 1 });
+    expect(JSON.parse(stdout.trim().split('\n').pop()!)).toMatchObject({ url, stopped: true, workers: 1, threads: 2 });
   });
 
   it('a missing model folder is a one-line error', async () => {
@@ -49,11 +49,16 @@ describe('bears serve', () => {
     const r = await runCli(['serve', '.', '--workers', 'two']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--workers/);
+    const t = await runCli(['serve', '.', '--threads', 'many']);
+    expect(t.code).toBe(2);
+    expect(t.stderr).toMatch(/--threads must be a whole number >= 1 or 'auto', got 'many'/);
   });
 
   it('--help documents the flags', async () => {
     const r = await runCli(['serve', '--help']);
     expect(r.stdout).toMatch(/bears serve <model-dir> \[--port N\] \[--workers N\]/);
     expect(r.stdout).toMatch(/--max-queue/);
+    expect(r.stdout).toMatch(/each runs cores \/ n wasm threads unless --threads says/);
+    expect(r.stdout.match(/^\s+--threads /gm)).toHaveLength(1);
   });
 });

@@ -1,7 +1,8 @@
 // npm run bench: serving latency and throughput on this CPU, every ratio measured in one run.
 // Model: BEARS_BENCH_MODEL (a `bears train` export) or a MobileNet classifier at 224 px trained on
-// a few bear thumbnails by the test support. BEARS_BENCH_SECONDS sets each load phase (default 10).
-import '@bears/backend-wasm';
+// a few bear thumbnails by the test support. BEARS_BENCH_SECONDS sets each load phase (default 10);
+// BEARS_THREADS the wasm threads of the in-process side and the single-process servers (default auto).
+import { configureWasmThreads, parseThreads, wasmThreadCount, wasmThreadNote } from '@bears/backend-wasm/node';
 import { useBackend } from '@bears/backend';
 import autocannon from 'autocannon';
 import { readFile } from 'node:fs/promises';
@@ -14,9 +15,13 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { bearPhotos, trainTestModel } from '../test-support/fixtures.js';
-import { spawnServer } from '../test-support/spawn-server.js';
+import { spawnServer, type ChildServer } from '../test-support/spawn-server.js';
+import { cpuMsOfTree, otherCpuMeter } from './proc-cpu.js';
 
 const SECONDS = Number(process.env.BEARS_BENCH_SECONDS ?? 10);
+/** Each load phase runs in ROUNDS slices, in A B C D D C B A order, so drift on a shared machine hits every side alike. */
+const ROUNDS = 2; // even
+const CLIENTS = 16;
 const LESSON_S_PER_IMAGE = 0.2;
 
 const quantile = (xs: number[], q: number) => {
@@ -36,24 +41,53 @@ async function timeIt(n: number, fn: () => Promise<unknown>, warmup = 3): Promis
   return out;
 }
 
-async function load(port: number, photos: Buffer[], connections: number) {
-  const r = await autocannon({
-    url: `http://127.0.0.1:${port}/predict`,
-    connections,
-    duration: SECONDS,
-    requests: photos.map((body) => ({ method: 'POST', path: '/predict', headers: { 'content-type': 'image/jpeg' }, body })),
+/** CLIENTS connections posting the photos for `seconds`; every answered request's latency. */
+function load(port: number, photos: Buffer[], seconds: number): Promise<{ ok: number; latencies: number[] }> {
+  return new Promise((resolve, reject) => {
+    const latencies: number[] = [];
+    const instance = autocannon(
+      {
+        url: `http://127.0.0.1:${port}/predict`,
+        connections: CLIENTS,
+        duration: seconds,
+        requests: photos.map((body) => ({ method: 'POST', path: '/predict', headers: { 'content-type': 'image/jpeg' }, body })),
+      },
+      (err, r) => {
+        if (err) return reject(err);
+        if (r.errors || r.non2xx || r.timeouts) return reject(new Error(`load phase had ${r.errors} errors, ${r.non2xx} non-2xx, ${r.timeouts} timeouts`));
+        resolve({ ok: r['2xx'], latencies });
+      },
+    );
+    instance.on('response', (_client, status, _bytes, ms) => {
+      if (status === 200) latencies.push(ms);
+    });
   });
-  if (r.errors || r.non2xx || r.timeouts) throw new Error(`load phase had ${r.errors} errors, ${r.non2xx} non-2xx, ${r.timeouts} timeouts`);
-  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, total: r['2xx'] };
 }
 
-async function withServer<T>(args: string[], fn: (port: number) => Promise<T>): Promise<T> {
-  const s = await spawnServer([...args, '--port', '0', '--quiet']);
-  try {
-    return await fn(s.port);
-  } finally {
-    await s.stop();
-  }
+/** Images per forward pass on a server so far (its /metrics histogram). */
+async function batches(port: number): Promise<{ sum: number; count: number }> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const get = (k: string) => Number(new RegExp(`^bears_batch_size_${k} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
+  return { sum: get('sum'), count: get('count') };
+}
+
+interface Stats {
+  rps: number;
+  p50: number;
+  p99: number;
+  /** CPU time of the server's processes (all threads) per answered image; NaN where /proc is missing. */
+  cpuMsPerImage: number;
+  meanBatch: number;
+}
+
+interface Phase {
+  name: string;
+  args: string[];
+  server?: ChildServer;
+  ok: number;
+  latencies: number[];
+  batch: { sum: number; count: number };
+  serverCpuMs: number;
 }
 
 async function main() {
@@ -62,8 +96,16 @@ async function main() {
   const photos = await Promise.all([...(await bearPhotos('grizzly', 3)), ...(await bearPhotos('black', 3)), ...(await bearPhotos('teddy', 3))].map((f) => readFile(f)));
   const one = new Uint8Array(photos[0]!);
 
-  // In-process: the same road as the server (codec decode + preprocess + forward), no HTTP.
+  // The server's default thread count ('auto'), resolved once here: the in-process side runs on it,
+  // and the single-process servers are started with it, so a load average raised by an earlier
+  // phase cannot give one side fewer threads than the other.
+  configureWasmThreads(parseThreads(process.env.BEARS_THREADS));
   const backend = await useBackend('wasm', { env: null });
+  const threads = wasmThreadCount();
+  const threadNote = wasmThreadNote();
+  const threadSetting = process.env.BEARS_THREADS ? `BEARS_THREADS=${process.env.BEARS_THREADS}` : 'auto';
+
+  // In-process: the same road as the server (codec decode + preprocess + forward), no HTTP.
   const folded = await loadModelFolder(modelDir);
   const plain = await loadModelFolder(modelDir, { foldBatchNorm: false });
   const pre = { size: folded.inputSize, resize: folded.metadata.resize ?? 'crop', normalize: folded.metadata.normalize } as const;
@@ -103,19 +145,51 @@ async function main() {
   folded.dispose();
   half.dispose();
 
-  // HTTP: one request at a time against a server process, same photo.
-  const http = await withServer([modelDir], async (port) =>
-    timeIt(30, async () => {
-      const r = await fetch(`http://127.0.0.1:${port}/predict`, { method: 'POST', body: one, headers: { 'content-type': 'image/jpeg' } });
+  // 16 concurrent clients on four servers, all started first (an idle server costs no CPU):
+  // micro-batching off and on at the default threads, then 1 and 2 worker processes of one thread
+  // each (process scaling: the second process, not a bigger thread pool).
+  const phases: Phase[] = [
+    { name: 'nobatch', args: ['--threads', String(threads), '--max-batch-size', '1'] },
+    { name: 'batched', args: ['--threads', String(threads)] },
+    { name: 'workers1', args: ['--threads', '1'] },
+    { name: 'workers2', args: ['--threads', '1', '--workers', '2'] },
+  ].map((p) => ({ ...p, ok: 0, latencies: [], batch: { sum: 0, count: 0 }, serverCpuMs: 0 }));
+  const other = otherCpuMeter();
+  let http: number[] = [];
+  try {
+    for (const p of phases) p.server = await spawnServer([modelDir, ...p.args, '--port', '0', '--quiet']);
+    const batched = phases[1]!.server!;
+    // HTTP: one request at a time against the default server, same photo.
+    http = await timeIt(30, async () => {
+      const r = await fetch(`http://127.0.0.1:${batched.port}/predict`, { method: 'POST', body: one, headers: { 'content-type': 'image/jpeg' } });
       if (!r.ok) throw new Error(`HTTP ${r.status}`);
       await r.arrayBuffer();
-    }),
-  );
-
-  // 16 concurrent clients: micro-batching off vs on, then 1 vs 2 worker processes.
-  const noBatch = await withServer([modelDir, '--max-batch-size', '1'], (port) => load(port, photos, 16));
-  const batched = await withServer([modelDir], (port) => load(port, photos, 16));
-  const w2 = await withServer([modelDir, '--workers', '2'], (port) => load(port, photos, 16));
+    });
+    for (const p of phases) await load(p.server!.port, photos, 2); // warm-up: JIT, wasm heap, connections
+    other.start();
+    const order = Array.from({ length: ROUNDS }, (_, r) => (r % 2 ? [...phases].reverse() : phases)).flat();
+    for (const p of order) {
+      const port = p.server!.port;
+      const [b0, cpu0] = [await batches(port), cpuMsOfTree(p.server!.child.pid!)];
+      const { ok, latencies } = await load(port, photos, SECONDS / ROUNDS);
+      p.serverCpuMs += cpuMsOfTree(p.server!.child.pid!) - cpu0;
+      p.ok += ok;
+      p.latencies.push(...latencies);
+      const b1 = await batches(port); // for workers2, the counters of whichever worker answers
+      p.batch = { sum: p.batch.sum + b1.sum - b0.sum, count: p.batch.count + b1.count - b0.count };
+    }
+    other.stop();
+  } finally {
+    await Promise.all(phases.map((p) => p.server?.stop()));
+  }
+  // Each phase ran SECONDS in all (ROUNDS slices); autocannon counts the answers within its duration.
+  const [noBatch, batched, w1, w2] = phases.map((p) => ({
+    rps: p.ok / SECONDS,
+    p50: Math.round(quantile(p.latencies, 0.5)),
+    p99: Math.round(quantile(p.latencies, 0.99)),
+    cpuMsPerImage: p.serverCpuMs / p.ok,
+    meanBatch: p.batch.count ? p.batch.sum / p.batch.count : 0,
+  })) as [Stats, Stats, Stats, Stats];
 
   const r = {
     model: modelDir,
@@ -132,15 +206,27 @@ async function main() {
     forward_b8_folded_ms: round(quantile(f8, 0.5)),
     forward_b8_plain_ms: round(quantile(p8, 0.5)),
     folded_forward_b8_ratio: round(quantile(p8, 0.5) / quantile(f8, 0.5), 3),
+    threads,
     nobatch_img_per_s: round(noBatch.rps),
+    nobatch_p50_ms: noBatch.p50,
     nobatch_p99_ms: noBatch.p99,
+    img_per_s: round(batched.rps),
     p50_ms: batched.p50,
     p99_ms: batched.p99,
-    img_per_s: round(batched.rps),
+    mean_batch: round(batched.meanBatch),
     microbatch_throughput_ratio: round(batched.rps / noBatch.rps, 3),
     microbatch_p99_ratio: round(batched.p99 / noBatch.p99, 3),
+    workers1_img_per_s: round(w1.rps),
+    workers1_p99_ms: w1.p99,
     workers2_img_per_s: round(w2.rps),
-    workers_throughput_ratio: round(w2.rps / batched.rps, 3),
+    workers2_p99_ms: w2.p99,
+    workers_throughput_ratio: round(w2.rps / w1.rps, 3),
+    threads_throughput_ratio: round(batched.rps / w1.rps, 3),
+    nobatch_cpu_ms_per_img: round(noBatch.cpuMsPerImage, 1),
+    cpu_ms_per_img: round(batched.cpuMsPerImage, 1),
+    workers1_cpu_ms_per_img: round(w1.cpuMsPerImage, 1),
+    workers2_cpu_ms_per_img: round(w2.cpuMsPerImage, 1),
+    other_cpu_pct: other.percent === undefined ? null : round(other.percent, 1),
     float16_size_ratio: round(sizes.bytesAfter / sizes.bytesBefore, 3),
     float16_eval_images: n,
     float32_accuracy: round(right32 / n, 4),
@@ -157,15 +243,17 @@ async function main() {
     ['HTTP predict p50, one at a time', `${r.http_p50_ms} ms`, `http_overhead_ratio ${r.http_overhead_ratio} (target <= 1.25)`],
     ['forward, batch 1: folded / exported', `${r.forward_b1_folded_ms} / ${r.forward_b1_plain_ms} ms`, `folded_forward_ratio ${r.folded_forward_ratio} (> 1: fold is faster)`],
     ['forward, batch 8: folded / exported', `${r.forward_b8_folded_ms} / ${r.forward_b8_plain_ms} ms`, `folded_forward_b8_ratio ${r.folded_forward_b8_ratio}`],
-    ['16 clients, no micro-batching', `${r.nobatch_img_per_s} img/s, p99 ${r.nobatch_p99_ms} ms`, ''],
-    ['16 clients, micro-batching (max 8)', `${r.img_per_s} img/s, p50 ${r.p50_ms} ms, p99 ${r.p99_ms} ms`, `microbatch_throughput_ratio ${r.microbatch_throughput_ratio} (target >= 1.1), p99 x${r.microbatch_p99_ratio} (<= 1.5)`],
-    ['16 clients, 2 workers', `${r.workers2_img_per_s} img/s`, `workers_throughput_ratio ${r.workers_throughput_ratio} (target >= 1.8 on 2 idle cores)`],
+    [`16 clients, 1 process x ${threads} threads, no micro-batching`, `${r.nobatch_img_per_s} img/s, p50 ${r.nobatch_p50_ms} ms, p99 ${r.nobatch_p99_ms} ms`, `server CPU ${r.nobatch_cpu_ms_per_img} ms per image`],
+    [`16 clients, 1 process x ${threads} threads, micro-batching (max 8)`, `${r.img_per_s} img/s, p50 ${r.p50_ms} ms, p99 ${r.p99_ms} ms`, `microbatch_throughput_ratio ${r.microbatch_throughput_ratio} (target >= 1.1), p99 x${r.microbatch_p99_ratio} (<= 1.5); mean batch ${r.mean_batch}; server CPU ${r.cpu_ms_per_img} ms per image`],
+    ['16 clients, 1 process x 1 thread', `${r.workers1_img_per_s} img/s, p99 ${r.workers1_p99_ms} ms`, `threads_throughput_ratio ${r.threads_throughput_ratio} (${threads} threads vs 1); server CPU ${r.workers1_cpu_ms_per_img} ms per image`],
+    ['16 clients, 2 processes x 1 thread', `${r.workers2_img_per_s} img/s, p99 ${r.workers2_p99_ms} ms`, `workers_throughput_ratio ${r.workers_throughput_ratio} (process scaling, target >= 1.8 on 2 idle cores); server CPU ${r.workers2_cpu_ms_per_img} ms per image`],
+    ['other processes during the load phases', r.other_cpu_pct === null ? 'unknown' : `${r.other_cpu_pct}% of the CPUs`, 'the bench client (autocannon) is this process and not counted'],
     ['float16 weights: size, accuracy f32 -> f16', `${r.float16_size_ratio}x, ${r.float32_accuracy} -> ${r.float16_accuracy} on ${r.float16_eval_images} photos`, `agreement ${r.float16_agreement_ratio}, max |dp| ${r.float16_max_prob_diff}`],
     ['vs the lesson (0.2 s per image on a CPU)', `${r.s_per_image} s per image`, `${r.lesson_speedup_ratio}x the lesson's rate`],
   ];
   const w = Math.max(...rows.map((x) => x[0].length));
   const v = Math.max(...rows.map((x) => x[1].length));
-  console.log(`@bears/serve bench: ${r.model} (${r.input_size} px), ${r.cpus} CPUs, load average ${r.load_avg_start} -> ${r.load_avg_end}${r.load_avg_start > 0.5 * r.cpus ? ' (a loaded, shared machine: ratios are from that)' : ''}`);
+  console.log(`@bears/serve bench: ${r.model} (${r.input_size} px), ${r.cpus} CPUs, load average ${r.load_avg_start} -> ${r.load_avg_end}${r.load_avg_start > 0.5 * r.cpus ? ' (a loaded, shared machine: ratios are from that)' : ''}, wasm ${threads} thread${threads > 1 ? 's' : ''} (${threadSetting}${threadNote ? `; ${threadNote}` : ''})`);
   for (const [a, b, c] of rows) console.log(`${a.padEnd(w)}  ${b.padEnd(v)}  ${c}`);
   console.log(JSON.stringify(r));
 }

@@ -6,7 +6,7 @@ import { startServer } from './server.js';
 const config = JSON.parse(process.env[WORKER_CONFIG_ENV] ?? '{}') as ServeConfig;
 try {
   const s = await startServer(config);
-  process.send?.({ ready: s.port });
+  process.send?.({ ready: s.port, threads: s.threads });
   await s.closed;
   process.exit(0);
 } catch (err) {

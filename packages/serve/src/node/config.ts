@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
+import { parseThreads, type WasmThreads } from '@bears/backend-wasm/node';
 
 /** Everything `bears serve` and apps/server accept, as flags or environment variables. */
 export interface ServeConfig {
@@ -8,6 +9,11 @@ export interface ServeConfig {
   host: string;
   /** Processes that each load the model and share the port (node:cluster); 1 = this process. */
   workers: number;
+  /**
+   * tfjs-backend-wasm threads per process (default 'auto': the cores not busy for one process,
+   * cores / workers for each of several). Other backends ignore it.
+   */
+  threads?: WasmThreads;
   backend?: string;
   maxBodyBytes?: number;
   maxPixels?: number;
@@ -45,6 +51,7 @@ export const serveOptionSpec = {
   model: { type: 'string' },
   host: { type: 'string' },
   backend: { type: 'string' },
+  threads: { type: 'string' },
   'no-fold': { type: 'boolean' },
   quiet: { type: 'boolean' },
   ...Object.fromEntries(Object.keys(NUMERIC).map((k) => [k, { type: 'string' }])),
@@ -54,7 +61,9 @@ export const serveHelp = [
   '--model <dir>            exported model folder (or the first argument, or BEARS_MODEL)',
   '--port <n>               port (PORT, default 8000; 0 = any free port)',
   '--host <addr>            address to bind (HOST, default 127.0.0.1; 0.0.0.0 for every interface)',
-  '--workers <n|auto>       processes sharing the port, one model each; auto = one per core (BEARS_WORKERS, default 1)',
+  '--workers <n|auto>       processes sharing the port, one model each; auto = one per core (BEARS_WORKERS, default 1);',
+  '                         each runs cores / n wasm threads unless --threads says',
+  '--threads <n|auto>       wasm threads per process (BEARS_THREADS, default auto: the cores not busy)',
   '--max-body-bytes <n>     largest request body (BEARS_MAX_BODY_BYTES, default 10485760)',
   '--max-pixels <n>         largest image, read from its header (BEARS_MAX_PIXELS, default 40000000)',
   '--max-batch-size <n>     most images per forward pass (BEARS_MAX_BATCH_SIZE, default 8)',
@@ -79,6 +88,12 @@ export function configFrom(values: Record<string, unknown>, positionals: string[
     fold: !(values['no-fold'] ?? env.BEARS_NO_FOLD === '1'),
     logs: !(values.quiet ?? env.BEARS_QUIET === '1'),
   };
+  const threads = values.threads as string | undefined;
+  try {
+    config.threads = threads !== undefined ? parseThreads(threads, '--threads') : parseThreads(env.BEARS_THREADS, 'BEARS_THREADS');
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
   for (const [flag, [envName, key, min]] of Object.entries(NUMERIC)) {
     let raw = (values[flag] as string | undefined) ?? env[envName];
     if (raw === undefined || raw === '') continue;
@@ -89,6 +104,17 @@ export function configFrom(values: Record<string, unknown>, positionals: string[
   }
   if (config.port > 65535) throw new ConfigError(`--port must be at most 65535, got ${config.port}`);
   return config;
+}
+
+/**
+ * The wasm thread count each serving process asks for: as configured, except that 'auto' with
+ * several workers is an even share of the cores (each worker's own 'auto' would take every idle
+ * core, and N pools of that many threads would fight over them).
+ */
+export function threadsPerProcess(config: Pick<ServeConfig, 'threads' | 'workers'>, cores = availableParallelism()): WasmThreads {
+  const threads = config.threads ?? 'auto';
+  if (threads !== 'auto' || config.workers <= 1) return threads;
+  return Math.max(1, Math.floor(cores / config.workers));
 }
 
 /** Parses argv (flags after the command) plus the environment. */

@@ -1,10 +1,10 @@
 import cluster, { type Worker } from 'node:cluster';
 import { fileURLToPath } from 'node:url';
-import type { ServeConfig } from './config.js';
+import { threadsPerProcess, type ServeConfig } from './config.js';
 import type { RunningServer, StartOptions } from './server.js';
 
 /** One server or a cluster of them: close() stops every process gracefully (also on SIGTERM/SIGINT). */
-export type Serving = Pick<RunningServer, 'port' | 'host' | 'close' | 'closed'> & { workers: number };
+export type Serving = Pick<RunningServer, 'port' | 'host' | 'threads' | 'close' | 'closed'> & { workers: number };
 
 /** As for startServer; with workers > 1 the log function is not used (each worker logs to its stream). */
 export type RunOptions = StartOptions;
@@ -31,24 +31,24 @@ export async function runServe(config: ServeConfig, options: RunOptions = {}): P
   if (config.workers <= 1) {
     const { startServer } = await import('./server.js');
     const s = await startServer(config, options);
-    return { port: s.port, host: s.host, workers: 1, close: s.close, closed: s.closed };
+    return { port: s.port, host: s.host, workers: 1, threads: s.threads, close: s.close, closed: s.closed };
   }
   if (!cluster.isPrimary) throw new Error('runServe with workers > 1 must run in the primary process');
   cluster.setupPrimary({ exec: fileURLToPath(new URL('./cluster-worker.js', import.meta.url)), execArgv: workerExecArgv(process.execArgv), args: [], silent: false });
-  const env = { [WORKER_CONFIG_ENV]: JSON.stringify({ ...config, workers: 1 }) };
+  const env = { [WORKER_CONFIG_ENV]: JSON.stringify({ ...config, workers: 1, threads: threadsPerProcess(config) }) };
   const live = new Set<Worker>();
   let closing: Promise<void> | undefined;
   let allExited!: () => void;
   const closed = new Promise<void>((r) => (allExited = r));
 
-  /** Forks one worker; resolves with its port once its model is loaded and it listens. */
+  /** Forks one worker; resolves with its port and threads once its model is loaded and it listens. */
   const fork = (n: number) =>
-    new Promise<number>((resolve, reject) => {
+    new Promise<{ port: number; threads?: number }>((resolve, reject) => {
       const w = cluster.fork(env);
       live.add(w);
       let ready = false;
-      w.on('message', (m: { ready?: number; error?: string }) => {
-        if (m.ready !== undefined) (ready = true), resolve(m.ready);
+      w.on('message', (m: { ready?: number; threads?: number; error?: string }) => {
+        if (m.ready !== undefined) (ready = true), resolve({ port: m.ready, threads: m.threads });
         if (m.error) reject(new Error(`worker ${n}: ${m.error}`));
       });
       w.once('exit', (code, signal) => {
@@ -63,10 +63,10 @@ export async function runServe(config: ServeConfig, options: RunOptions = {}): P
       });
     });
 
-  let port: number;
+  let first: { port: number; threads?: number };
   try {
-    // Port 0 in cluster workers is one shared random port.
-    [port] = (await Promise.all(Array.from({ length: config.workers }, (_, i) => fork(i + 1)))) as [number];
+    // Port 0 in cluster workers is one shared random port; every worker asks for the same threads.
+    [first] = (await Promise.all(Array.from({ length: config.workers }, (_, i) => fork(i + 1)))) as [typeof first];
   } catch (err) {
     closing = Promise.resolve();
     for (const w of live) w.kill('SIGKILL');
@@ -82,5 +82,5 @@ export async function runServe(config: ServeConfig, options: RunOptions = {}): P
       await closed;
     })());
   for (const s of signals) process.on(s, onSignal);
-  return { port, host: config.host, workers: config.workers, close, closed };
+  return { port: first.port, host: config.host, workers: config.workers, threads: first.threads, close, closed };
 }

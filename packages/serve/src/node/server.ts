@@ -1,12 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
-import '@bears/backend-wasm';
+import { configureWasmThreads } from '@bears/backend-wasm/node';
 import { useBackend } from '@bears/backend';
 import { serve } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { createPredictor, type PredictorApp, type RequestLog } from '../app.js';
 import type { ServedModel } from '../served-model.js';
-import type { ServeConfig } from './config.js';
+import { threadsPerProcess, type ServeConfig } from './config.js';
 import { loadModelFolder } from './load.js';
 
 export interface RunningServer {
@@ -14,6 +14,8 @@ export interface RunningServer {
   host: string;
   app: PredictorApp;
   model: ServedModel;
+  /** Compute threads the backend runs on (the wasm pool), where it says. */
+  threads?: number;
   /** Graceful stop: refuse new requests, finish in-flight ones, close sockets, free the model. */
   close(): Promise<void>;
   /** Resolves once close() has finished (from a call or a signal). */
@@ -31,6 +33,8 @@ export interface StartOptions {
 export async function startServer(config: ServeConfig, options: StartOptions = {}): Promise<RunningServer> {
   // GPU backends register themselves when their optional package is installed (as in the CLI).
   if (config.backend && config.backend !== 'wasm' && config.backend !== 'cpu') await import('@bears/backend-node-gpu' as string).catch(() => undefined);
+  // Fixed when wasm starts: a process that already runs it keeps its pool.
+  configureWasmThreads(threadsPerProcess(config));
   const backend = await useBackend(config.backend ?? 'wasm', { env: null });
   const model = await loadModelFolder(config.modelDir, { backend, foldBatchNorm: config.fold ?? true });
   const log = options.log ?? (config.logs ? (e: RequestLog) => process[config.logStream ?? 'stdout'].write(`${JSON.stringify(e)}\n`) : undefined);
@@ -74,5 +78,5 @@ export async function startServer(config: ServeConfig, options: StartOptions = {
       done();
     })());
   for (const s of signals) process.on(s, onSignal);
-  return { port, host: config.host, app, model, close, closed };
+  return { port, host: config.host, app, model, threads: backend.capabilities.threads, close, closed };
 }

@@ -19,5 +19,10 @@ declare module 'autocannon' {
     non2xx: number;
     '2xx': number;
   }
+  /** The running load (callback form): 'response' fires per answer with its latency in ms. */
+  interface Instance {
+    on(event: 'response', listener: (client: unknown, statusCode: number, resBytes: number, responseTime: number) => void): this;
+  }
   export default function autocannon(options: Options): Promise<Result>;
+  export default function autocannon(options: Options, done: (err: Error | null, result: Result) => void): Instance;
 }
