@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { bearPhotos, trainTestModel } from '../test-support/fixtures.js';
 import { spawnServer, type ChildServer } from '../test-support/spawn-server.js';
+import { forwardLoops } from './forward-ceiling.js';
 import { cpuMsOfTree, otherCpuMeter } from './proc-cpu.js';
 
 const SECONDS = Number(process.env.BEARS_BENCH_SECONDS ?? 10);
@@ -92,24 +93,23 @@ interface Phase {
 
 async function main() {
   const load0 = loadavg()[0]!;
-  const modelDir = process.env.BEARS_BENCH_MODEL ?? (await trainTestModel(224));
-  const photos = await Promise.all([...(await bearPhotos('grizzly', 3)), ...(await bearPhotos('black', 3)), ...(await bearPhotos('teddy', 3))].map((f) => readFile(f)));
-  const one = new Uint8Array(photos[0]!);
-
-  // The server's default thread count ('auto'), resolved once here: the in-process side runs on it,
-  // and the single-process servers are started with it, so a load average raised by an earlier
-  // phase cannot give one side fewer threads than the other.
+  // The server's default thread count ('auto'), resolved once, first (before this run's own work
+  // raises the load average): the in-process side runs on it, and the single-process servers are
+  // started with it, so a load average raised by an earlier phase cannot give one side fewer threads.
   configureWasmThreads(parseThreads(process.env.BEARS_THREADS));
   const backend = await useBackend('wasm', { env: null });
   const threads = wasmThreadCount();
   const threadNote = wasmThreadNote();
   const threadSetting = process.env.BEARS_THREADS ? `BEARS_THREADS=${process.env.BEARS_THREADS}` : 'auto';
 
-  // In-process: the same road as the server (codec decode + preprocess + forward), no HTTP.
+  const modelDir = process.env.BEARS_BENCH_MODEL ?? (await trainTestModel(224));
+  const photoFiles = [...(await bearPhotos('grizzly', 3)), ...(await bearPhotos('black', 3)), ...(await bearPhotos('teddy', 3))];
+  const photos = await Promise.all(photoFiles.map((f) => readFile(f)));
+  const one = new Uint8Array(photos[0]!);
+
   const folded = await loadModelFolder(modelDir);
   const plain = await loadModelFolder(modelDir, { foldBatchNorm: false });
   const pre = { size: folded.inputSize, resize: folded.metadata.resize ?? 'crop', normalize: folded.metadata.normalize } as const;
-  const inproc = await timeIt(30, async () => folded.predictPrepared(await decodeForModel(backend.codec, one, pre), 1));
   const input = await decodeForModel(backend.codec, one, pre);
   const batch8 = new Float32Array(8 * input.length);
   for (let i = 0; i < 8; i++) batch8.set(input, i * input.length);
@@ -142,7 +142,6 @@ async function main() {
       a!.probabilities.forEach((p, k) => (maxDiff = Math.max(maxDiff, Math.abs(p - b!.probabilities[k]!))));
     }
   }
-  folded.dispose();
   half.dispose();
 
   // 16 concurrent clients on four servers, all started first (an idle server costs no CPU):
@@ -155,17 +154,31 @@ async function main() {
     { name: 'workers2', args: ['--threads', '1', '--workers', '2'] },
   ].map((p) => ({ ...p, ok: 0, latencies: [], batch: { sum: 0, count: 0 }, serverCpuMs: 0 }));
   const other = otherCpuMeter();
-  let http: number[] = [];
+  const inproc: number[] = [];
+  const http: number[] = [];
+  // The hardware's own process scaling, before and after the load phases (alone, together | together, alone).
+  const loops = await forwardLoops(modelDir, photoFiles[0]!);
+  const ceiling = { alone: 0, together: 0 };
   try {
     for (const p of phases) p.server = await spawnServer([modelDir, ...p.args, '--port', '0', '--quiet']);
     const batched = phases[1]!.server!;
-    // HTTP: one request at a time against the default server, same photo.
-    http = await timeIt(30, async () => {
-      const r = await fetch(`http://127.0.0.1:${batched.port}/predict`, { method: 'POST', body: one, headers: { 'content-type': 'image/jpeg' } });
-      if (!r.ok) throw new Error(`HTTP ${r.status}`);
-      await r.arrayBuffer();
-    });
+    // One request at a time, same photo: in this process (the server's road without HTTP: codec
+    // decode + preprocess + forward) and over HTTP to the default server, interleaved.
+    const local = () => timeIt(6, async () => folded.predictPrepared(await decodeForModel(backend.codec, one, pre), 1), 1);
+    const remote = (warmup: number) =>
+      timeIt(6, async () => {
+        const r = await fetch(`http://127.0.0.1:${batched.port}/predict`, { method: 'POST', body: one, headers: { 'content-type': 'image/jpeg' } });
+        if (!r.ok) throw new Error(`HTTP ${r.status}`);
+        await r.arrayBuffer();
+      }, warmup);
+    for (let r = 0; r < 5; r++) {
+      inproc.push(...(await local()));
+      http.push(...(await remote(r === 0 ? 10 : 1))); // a fresh server's first requests are slow
+    }
+    folded.dispose();
     for (const p of phases) await load(p.server!.port, photos, 2); // warm-up: JIT, wasm heap, connections
+    ceiling.alone += await loops.alone(3);
+    ceiling.together += await loops.together(3);
     other.start();
     const order = Array.from({ length: ROUNDS }, (_, r) => (r % 2 ? [...phases].reverse() : phases)).flat();
     for (const p of order) {
@@ -179,7 +192,10 @@ async function main() {
       p.batch = { sum: p.batch.sum + b1.sum - b0.sum, count: p.batch.count + b1.count - b0.count };
     }
     other.stop();
+    ceiling.together += await loops.together(3);
+    ceiling.alone += await loops.alone(3);
   } finally {
+    loops.stop();
     await Promise.all(phases.map((p) => p.server?.stop()));
   }
   // Each phase ran SECONDS in all (ROUNDS slices); autocannon counts the answers within its duration.
@@ -221,6 +237,7 @@ async function main() {
     workers2_img_per_s: round(w2.rps),
     workers2_p99_ms: w2.p99,
     workers_throughput_ratio: round(w2.rps / w1.rps, 3),
+    forward_2proc_ceiling_ratio: round(ceiling.together / ceiling.alone, 3),
     threads_throughput_ratio: round(batched.rps / w1.rps, 3),
     nobatch_cpu_ms_per_img: round(noBatch.cpuMsPerImage, 1),
     cpu_ms_per_img: round(batched.cpuMsPerImage, 1),
@@ -247,6 +264,7 @@ async function main() {
     [`16 clients, 1 process x ${threads} threads, micro-batching (max 8)`, `${r.img_per_s} img/s, p50 ${r.p50_ms} ms, p99 ${r.p99_ms} ms`, `microbatch_throughput_ratio ${r.microbatch_throughput_ratio} (target >= 1.1), p99 x${r.microbatch_p99_ratio} (<= 1.5); mean batch ${r.mean_batch}; server CPU ${r.cpu_ms_per_img} ms per image`],
     ['16 clients, 1 process x 1 thread', `${r.workers1_img_per_s} img/s, p99 ${r.workers1_p99_ms} ms`, `threads_throughput_ratio ${r.threads_throughput_ratio} (${threads} threads vs 1); server CPU ${r.workers1_cpu_ms_per_img} ms per image`],
     ['16 clients, 2 processes x 1 thread', `${r.workers2_img_per_s} img/s, p99 ${r.workers2_p99_ms} ms`, `workers_throughput_ratio ${r.workers_throughput_ratio} (process scaling, target >= 1.8 on 2 idle cores); server CPU ${r.workers2_cpu_ms_per_img} ms per image`],
+    ['forward passes alone, 2 processes at once vs 1', `${r.forward_2proc_ceiling_ratio}x`, 'forward_2proc_ceiling_ratio: what the cores give a second process at all (no HTTP, no decode)'],
     ['other processes during the load phases', r.other_cpu_pct === null ? 'unknown' : `${r.other_cpu_pct}% of the CPUs`, 'the bench client (autocannon) is this process and not counted'],
     ['float16 weights: size, accuracy f32 -> f16', `${r.float16_size_ratio}x, ${r.float32_accuracy} -> ${r.float16_accuracy} on ${r.float16_eval_images} photos`, `agreement ${r.float16_agreement_ratio}, max |dp| ${r.float16_max_prob_diff}`],
     ['vs the lesson (0.2 s per image on a CPU)', `${r.s_per_image} s per image`, `${r.lesson_speedup_ratio}x the lesson's rate`],
