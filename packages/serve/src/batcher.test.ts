@@ -130,4 +130,16 @@ describe('MicroBatcher wait', () => {
     await b.idle();
     expect(sizes).toEqual([1, 3]);
   });
+
+  it('lets the event loop turn between passes, so answers go out before the next pass blocks', async () => {
+    // A blocking model (as wasm is): resolves at once, the work happened synchronously.
+    const log: string[] = [];
+    const b = new MicroBatcher(async (batch, n) => {
+      log.push(`pass ${batch[0]}`);
+      setImmediate(() => log.push(`io after ${batch[0]}`)); // stands for the sockets the pass kept waiting
+      return Array.from({ length: n }, (_, i) => ({ label: '', index: batch[i * 2]!, probabilities: [] }));
+    }, 2, { maxBatchSize: 1, arriving: () => 0 });
+    await Promise.all([1, 2, 3].map((v) => b.submit(Float32Array.of(v, 0)).then(() => log.push(`answer ${v}`))));
+    expect(log.slice(0, 4)).toEqual(['pass 1', 'answer 1', 'io after 1', 'pass 2']);
+  });
 });

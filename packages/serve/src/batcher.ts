@@ -30,6 +30,13 @@ interface Entry {
 
 type Run = (batch: Float32Array, n: number) => Promise<Prediction[]>;
 
+// A macrotask that runs right after pending I/O (Node, Bun, Deno; workerd with nodejs_compat), else
+// setTimeout(0). Never a microtask: see afterPass().
+const nextTurn: (f: () => void) => void =
+  typeof (globalThis as { setImmediate?: unknown }).setImmediate === 'function'
+    ? (f) => void (globalThis as unknown as { setImmediate: (f: () => void) => unknown }).setImmediate(f)
+    : (f) => void setTimeout(f, 0);
+
 /**
  * Micro-batching: requests that arrive while a forward pass runs (or within maxWaitMs of an idle
  * start) go through the model together; each gets its own row back. One pass runs at a time,
@@ -48,6 +55,7 @@ export class MicroBatcher {
   private readonly free: Float32Array[] = [];
   private readonly pooled = new WeakSet<Float32Array>();
   private packed: Float32Array | undefined;
+  private afterPassQueued = false;
 
   constructor(
     private readonly run: Run,
@@ -127,10 +135,24 @@ export class MicroBatcher {
       // The pass has resolved, so the backend has copied or consumed the rows: they can be reused.
       for (const e of batch) if (this.pooled.has(e.input) && this.free.length < 2 * this.maxBatchSize) this.free.push(e.input);
       this.running = 0;
-      // Whatever queued during that pass goes next; it waits (up to maxWaitMs) only for requests
-      // still being decoded, which a blocking pass kept from arriving, so the next pass is full.
-      this.schedule();
+      this.afterPass();
     }
+  }
+
+  /**
+   * The next pass starts on the event loop's next turn, not in a microtask: a forward pass blocks
+   * the thread, and a chain of passes started from microtasks never lets the loop write the answers
+   * just resolved or read the requests waiting on sockets (16 clients at batch 1 would run 16 passes
+   * back to back, each answer held until the chain ends). Then whatever queued goes next; it waits
+   * (up to maxWaitMs) only for requests still being decoded, so the next pass is fuller.
+   */
+  private afterPass(): void {
+    if (this.pending.length === 0 || this.afterPassQueued) return;
+    this.afterPassQueued = true;
+    nextTurn(() => {
+      this.afterPassQueued = false;
+      this.schedule();
+    });
   }
 
   private async runBatch(batch: Entry[]): Promise<void> {

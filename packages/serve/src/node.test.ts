@@ -32,9 +32,9 @@ describe('config', () => {
     expect(() => parseServeArgs(['m'], { BEARS_THREADS: 'lots' })).toThrow(/BEARS_THREADS must be a whole number >= 1 or 'auto', got 'lots'/);
   });
 
-  it("threads per process: 'auto' alone, an even share of the cores with --workers, a number as given", () => {
-    expect(threadsPerProcess({ threads: 'auto', workers: 1 }, 8)).toBe('auto');
-    expect(threadsPerProcess({ workers: 1 }, 8)).toBe('auto');
+  it("threads per process: 'auto' is every core alone, an even share with --workers; a number as given", () => {
+    expect(threadsPerProcess({ threads: 'auto', workers: 1 }, 8)).toBe(8);
+    expect(threadsPerProcess({ workers: 1 }, 2)).toBe(2);
     expect(threadsPerProcess({ threads: 'auto', workers: 2 }, 8)).toBe(4);
     expect(threadsPerProcess({ threads: 'auto', workers: 3 }, 8)).toBe(2);
     expect(threadsPerProcess({ workers: 2 }, 2)).toBe(1);

@@ -1,7 +1,8 @@
 // npm run bench: serving latency and throughput on this CPU, every ratio measured in one run.
 // Model: BEARS_BENCH_MODEL (a `bears train` export) or a MobileNet classifier at 224 px trained on
 // a few bear thumbnails by the test support. BEARS_BENCH_SECONDS sets each load phase (default 10);
-// BEARS_THREADS the wasm threads of the in-process side and the single-process servers (default auto).
+// BEARS_THREADS the wasm threads of the in-process side and the single-process servers (default auto:
+// every core, as a server with one process runs).
 import { configureWasmThreads, parseThreads, wasmThreadCount, wasmThreadNote } from '@bears/backend-wasm/node';
 import { useBackend } from '@bears/backend';
 import autocannon from 'autocannon';
@@ -9,6 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { loadavg, cpus } from 'node:os';
 import { decodeForModel } from '@bears/data';
 import type { ExportedModel } from '@bears/learner';
+import { threadsPerProcess } from '../node/config.js';
 import { loadModelFolder } from '../node/load.js';
 import { writeFloat16Export } from '../node/quantize.js';
 import { mkdtemp } from 'node:fs/promises';
@@ -78,6 +80,9 @@ interface Stats {
   p99: number;
   /** CPU time of the server's processes (all threads) per answered image; NaN where /proc is missing. */
   cpuMsPerImage: number;
+  clientCpuMsPerImage: number;
+  /** Share of all cores the load generator took during the phase (%). */
+  clientCpuPct: number;
   meanBatch: number;
 }
 
@@ -89,14 +94,18 @@ interface Phase {
   latencies: number[];
   batch: { sum: number; count: number };
   serverCpuMs: number;
+  /** CPU this process (the autocannon load generator) spent during the phase. */
+  clientCpuMs: number;
+  /** Wall time of the phase's slices. */
+  wallMs: number;
 }
 
 async function main() {
   const load0 = loadavg()[0]!;
-  // The server's default thread count ('auto'), resolved once, first (before this run's own work
-  // raises the load average): the in-process side runs on it, and the single-process servers are
-  // started with it, so a load average raised by an earlier phase cannot give one side fewer threads.
-  configureWasmThreads(parseThreads(process.env.BEARS_THREADS));
+  // The server's thread count for one process (BEARS_THREADS, default 'auto': every core), resolved
+  // as the server resolves it: the in-process side runs on it and the single-process servers are
+  // started with it as a number.
+  configureWasmThreads(threadsPerProcess({ threads: parseThreads(process.env.BEARS_THREADS), workers: 1 }));
   const backend = await useBackend('wasm', { env: null });
   const threads = wasmThreadCount();
   const threadNote = wasmThreadNote();
@@ -152,7 +161,7 @@ async function main() {
     { name: 'batched', args: ['--threads', String(threads)] },
     { name: 'workers1', args: ['--threads', '1'] },
     { name: 'workers2', args: ['--threads', '1', '--workers', '2'] },
-  ].map((p) => ({ ...p, ok: 0, latencies: [], batch: { sum: 0, count: 0 }, serverCpuMs: 0 }));
+  ].map((p) => ({ ...p, ok: 0, latencies: [], batch: { sum: 0, count: 0 }, serverCpuMs: 0, clientCpuMs: 0, wallMs: 0 }));
   const other = otherCpuMeter();
   const inproc: number[] = [];
   const http: number[] = [];
@@ -184,7 +193,11 @@ async function main() {
     for (const p of order) {
       const port = p.server!.port;
       const [b0, cpu0] = [await batches(port), cpuMsOfTree(p.server!.child.pid!)];
+      const [client0, t0] = [process.cpuUsage(), performance.now()];
       const { ok, latencies } = await load(port, photos, SECONDS / ROUNDS);
+      const client = process.cpuUsage(client0);
+      p.wallMs += performance.now() - t0;
+      p.clientCpuMs += (client.user + client.system) / 1000;
       p.serverCpuMs += cpuMsOfTree(p.server!.child.pid!) - cpu0;
       p.ok += ok;
       p.latencies.push(...latencies);
@@ -204,9 +217,12 @@ async function main() {
     p50: Math.round(quantile(p.latencies, 0.5)),
     p99: Math.round(quantile(p.latencies, 0.99)),
     cpuMsPerImage: p.serverCpuMs / p.ok,
+    clientCpuMsPerImage: p.clientCpuMs / p.ok,
+    clientCpuPct: (100 * p.clientCpuMs) / (p.wallMs * cpus().length),
     meanBatch: p.batch.count ? p.batch.sum / p.batch.count : 0,
   })) as [Stats, Stats, Stats, Stats];
 
+  const otherPct = other.percent ?? 0;
   const r = {
     model: modelDir,
     input_size: pre.size,
@@ -238,12 +254,17 @@ async function main() {
     workers2_p99_ms: w2.p99,
     workers_throughput_ratio: round(w2.rps / w1.rps, 3),
     forward_2proc_ceiling_ratio: round(ceiling.together / ceiling.alone, 3),
+    // What 2 workers could reach at their measured CPU per image if they had every core but what the
+    // load generator and other processes took, against 1 worker as measured.
+    workers_cpu_bound_ratio: round((cpus().length * 1000 * (1 - (otherPct + w2.clientCpuPct) / 100)) / w2.cpuMsPerImage / w1.rps, 3),
     threads_throughput_ratio: round(batched.rps / w1.rps, 3),
     nobatch_cpu_ms_per_img: round(noBatch.cpuMsPerImage, 1),
     cpu_ms_per_img: round(batched.cpuMsPerImage, 1),
     workers1_cpu_ms_per_img: round(w1.cpuMsPerImage, 1),
     workers2_cpu_ms_per_img: round(w2.cpuMsPerImage, 1),
     other_cpu_pct: other.percent === undefined ? null : round(other.percent, 1),
+    client_cpu_ms_per_img: round(w2.clientCpuMsPerImage, 2),
+    client_cpu_pct: round(w2.clientCpuPct, 1),
     float16_size_ratio: round(sizes.bytesAfter / sizes.bytesBefore, 3),
     float16_eval_images: n,
     float32_accuracy: round(right32 / n, 4),
@@ -265,7 +286,9 @@ async function main() {
     ['16 clients, 1 process x 1 thread', `${r.workers1_img_per_s} img/s, p99 ${r.workers1_p99_ms} ms`, `threads_throughput_ratio ${r.threads_throughput_ratio} (${threads} threads vs 1); server CPU ${r.workers1_cpu_ms_per_img} ms per image`],
     ['16 clients, 2 processes x 1 thread', `${r.workers2_img_per_s} img/s, p99 ${r.workers2_p99_ms} ms`, `workers_throughput_ratio ${r.workers_throughput_ratio} (process scaling, target >= 1.8 on 2 idle cores); server CPU ${r.workers2_cpu_ms_per_img} ms per image`],
     ['forward passes alone, 2 processes at once vs 1', `${r.forward_2proc_ceiling_ratio}x`, 'forward_2proc_ceiling_ratio: what the cores give a second process at all (no HTTP, no decode)'],
-    ['other processes during the load phases', r.other_cpu_pct === null ? 'unknown' : `${r.other_cpu_pct}% of the CPUs`, 'the bench client (autocannon) is this process and not counted'],
+    ['2 workers at their CPU per image on the cores left', `${r.workers_cpu_bound_ratio}x`, 'workers_cpu_bound_ratio: the most workers_throughput_ratio could be with the load generator and other processes as measured'],
+    ['load generator (autocannon, this process), 2 workers', `${r.client_cpu_ms_per_img} ms per image, ${r.client_cpu_pct}% of the CPUs`, 'it shares the cores with the servers'],
+    ['other processes during the load phases', r.other_cpu_pct === null ? 'unknown' : `${r.other_cpu_pct}% of the CPUs`, 'neither this process nor the servers'],
     ['float16 weights: size, accuracy f32 -> f16', `${r.float16_size_ratio}x, ${r.float32_accuracy} -> ${r.float16_accuracy} on ${r.float16_eval_images} photos`, `agreement ${r.float16_agreement_ratio}, max |dp| ${r.float16_max_prob_diff}`],
     ['vs the lesson (0.2 s per image on a CPU)', `${r.s_per_image} s per image`, `${r.lesson_speedup_ratio}x the lesson's rate`],
   ];

@@ -10,8 +10,8 @@ export interface ServeConfig {
   /** Processes that each load the model and share the port (node:cluster); 1 = this process. */
   workers: number;
   /**
-   * tfjs-backend-wasm threads per process (default 'auto': the cores not busy for one process,
-   * cores / workers for each of several). Other backends ignore it.
+   * tfjs-backend-wasm threads per process (default 'auto': every core for one process, cores /
+   * workers for each of several). Other backends ignore it.
    */
   threads?: WasmThreads;
   backend?: string;
@@ -63,7 +63,7 @@ export const serveHelp = [
   '--host <addr>            address to bind (HOST, default 127.0.0.1; 0.0.0.0 for every interface)',
   '--workers <n|auto>       processes sharing the port, one model each; auto = one per core (BEARS_WORKERS, default 1);',
   '                         each runs cores / n wasm threads unless --threads says',
-  '--threads <n|auto>       wasm threads per process (BEARS_THREADS, default auto: the cores not busy)',
+  '--threads <n|auto>       wasm threads per process (BEARS_THREADS, default auto: every core, or cores / workers)',
   '--max-body-bytes <n>     largest request body (BEARS_MAX_BODY_BYTES, default 10485760)',
   '--max-pixels <n>         largest image, read from its header (BEARS_MAX_PIXELS, default 40000000)',
   '--max-batch-size <n>     most images per forward pass (BEARS_MAX_BATCH_SIZE, default 8)',
@@ -107,14 +107,15 @@ export function configFrom(values: Record<string, unknown>, positionals: string[
 }
 
 /**
- * The wasm thread count each serving process asks for: as configured, except that 'auto' with
- * several workers is an even share of the cores (each worker's own 'auto' would take every idle
- * core, and N pools of that many threads would fight over them).
+ * The wasm thread count each serving process asks for: as configured, and for 'auto' an even share
+ * of the cores (all of them for one process). Not the backend's own 'auto', which leaves the cores
+ * the load average says are busy: a server runs for days, and the load at the moment it starts (a
+ * rolling restart beside the old process, a build) would size its pool for good.
  */
 export function threadsPerProcess(config: Pick<ServeConfig, 'threads' | 'workers'>, cores = availableParallelism()): WasmThreads {
   const threads = config.threads ?? 'auto';
-  if (threads !== 'auto' || config.workers <= 1) return threads;
-  return Math.max(1, Math.floor(cores / config.workers));
+  if (threads !== 'auto') return threads;
+  return Math.max(1, Math.floor(cores / Math.max(1, config.workers)));
 }
 
 /** Parses argv (flags after the command) plus the environment. */
