@@ -2,7 +2,7 @@
 // recomputing the body, unfrozen training GFLOP/s vs the forward pass's, predict latency, and the
 // default recipe cross-validated over 5 stratified folds. Flags: --quick (cross-validate the recipe's frozen phase only,
 // skipping the long unfrozen phase), --cv-only (only the cross-validation), --no-cv (the timing sections only),
-// --size N (default 224).
+// --size N (default 224), --recipe-time (the default recipe on fold 0 with and without the training workers).
 // Prints a table, then one JSON line with every figure (ratios in keys containing "ratio").
 import { configureWasmThreads, wasmThreadCount } from '@bears/backend-wasm/node';
 import * as tf from '@tensorflow/tfjs-core';
@@ -265,6 +265,21 @@ async function main(): Promise<void> {
     clf.dispose();
     await rm(exportDir, { recursive: true, force: true });
     await rm(root, { recursive: true, force: true });
+  }
+
+  // 3b. --recipe-time: the default recipe on fold 0 with unfrozen training on the wasm backend's 2 threads
+  //     (trainWorkers: 1, the path before the workers) and then on the workers (the default), in this process.
+  if (args.includes('--recipe-time')) {
+    const suspects = await suspectFiles(path.join(BEARS, 'manifest.csv'));
+    const fold0 = async (learner: { trainWorkers?: number }) => (await crossValidate({ root: BEARS, pretrained: MOBILENET, recipe: DEFAULT_RECIPE, frozenOnly: false, suspects, only: [0], learner }))[0]!;
+    out.recipe_load_before = loadavg().map((v) => v.toFixed(2)).join(' ');
+    const threadsOnly = await fold0({ trainWorkers: 1 });
+    const workers = await fold0({});
+    out.recipe_load_after = loadavg().map((v) => v.toFixed(2)).join(' ');
+    report('recipe_time_s_2threads', threadsOnly.seconds, 'default recipe on fold 0, unfrozen on 2 wasm threads (no workers)', 's', 1);
+    report('recipe_time_s_2workers', workers.seconds, 'default recipe on fold 0, unfrozen on 2 workers', 's', 1);
+    report('recipe_workers_time_ratio', threadsOnly.seconds / workers.seconds, 'recipe speed-up from the workers', 'x', 2);
+    out.recipe_fold0_errors = `${threadsOnly.errors}/${threadsOnly.valid} (threads), ${workers.errors}/${workers.valid} (workers)`;
   }
 
   // 4. The default recipe (what `bears train` runs), 5-fold stratified cross-validation on ../shared/data/bears.

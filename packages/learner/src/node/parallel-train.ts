@@ -46,7 +46,7 @@ export interface StepRequest {
 
 export type WorkerReply =
   | { type: 'ready' }
-  | { type: 'grads'; grads: Float32Array; present: Uint8Array; losses: number[] }
+  | { type: 'grads'; grads: Float32Array; present: Uint8Array; losses: number[]; ms: { write: number; total: number } }
   | { type: 'error'; message: string };
 
 /** What the learner's step gets back: the micro-batch losses summed, and the gradients summed over the batch. */

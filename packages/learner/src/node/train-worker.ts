@@ -48,11 +48,13 @@ async function init(spec: ReplicaSpec): Promise<void> {
 }
 
 async function step(req: StepRequest): Promise<WorkerReply> {
+  const t0 = performance.now();
   const l = learner!;
   const layout = packLayout(shapes);
   tf.tidy(() => {
     weights.forEach((w, i) => w.write(tf.tensor(req.weights.subarray(layout.offsets[i]!, layout.offsets[i]! + layout.sizes[i]!), shapes[i])));
   });
+  const tWrite = performance.now() - t0;
   const vars = req.trainable.map((i) => weights[i]!.read() as tf.Variable);
   const rowSize = req.image.reduce((a, b) => a * b, 1);
   const acc: Array<tf.Tensor | undefined> = vars.map(() => undefined);
@@ -90,7 +92,7 @@ async function step(req: StepRequest): Promise<WorkerReply> {
     present[i] = 1;
     g.dispose();
   }
-  return { type: 'grads', grads: packed, present, losses };
+  return { type: 'grads', grads: packed, present, losses, ms: { write: tWrite, total: performance.now() - t0 } };
 }
 
 port.on('message', (msg: { type: 'init'; spec: ReplicaSpec } | StepRequest) => {
