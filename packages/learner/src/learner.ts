@@ -299,6 +299,11 @@ export class Learner implements TrainingHost {
               const pool = await p.startTrainingPool(this, wanted);
               this.log(pool ? `unfrozen training: ${pool.workers} workers (data parallel, one wasm thread each)` : `unfrozen training: one thread (free memory holds no second replica)`);
               return pool;
+            }).catch((err: unknown) => {
+              // Asked for by name: say why it cannot be had. By default: train as before, and say why.
+              if (this.options.trainWorkers !== undefined) throw err;
+              this.log(`unfrozen training: on the backend's threads (the workers did not start: ${(err as Error).message.split('\n')[0]})`);
+              return undefined;
             });
       this.pool.catch(() => (this.pool = undefined));
     }

@@ -1,4 +1,5 @@
 import { ImageDataset } from '@bears/data/node';
+import { activeBackend } from '@bears/backend';
 import * as tf from '@tensorflow/tfjs-core';
 import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -32,7 +33,7 @@ afterAll(async () => {
   await rm(modelDir, { recursive: true, force: true });
 });
 
-async function tiny(trainWorkers: number, lines: string[] = [], extra: Parameters<typeof cnnLearner>[1] = {}): Promise<Learner> {
+async function tiny(trainWorkers: number | undefined, lines: string[] = [], extra: Parameters<typeof cnnLearner>[1] = {}): Promise<Learner> {
   return cnnLearner(dataset, {
     arch: customArch({ source: modelDir, cut: 'feat', normalize: unitStats, inputSize: 32 }),
     batchSize: 8,
@@ -62,7 +63,30 @@ async function frozenThenUnfrozen(trainWorkers: number) {
   }
 }
 
+async function twoThreadLearner(lines: string[]): Promise<Learner> {
+  // The wasm backend as if started on 2 threads: the default number of workers is its thread count.
+  const b = activeBackend()!;
+  return tiny(undefined, lines, { backend: { ...b, capabilities: { ...b.capabilities, threads: 2 } } });
+}
+
 describe('data-parallel unfrozen training', () => {
+  it('runs as many workers as the wasm backend has threads by default, and trains on its threads when they cannot start', async () => {
+    for (const script of [workerScript, new URL('./no-such-worker.mjs', workerScript)]) {
+      setTrainWorkerScript(script);
+      const lines: string[] = [];
+      const learn = await twoThreadLearner(lines);
+      try {
+        learn.unfreeze();
+        await learn.fitOneCycle(1, [1e-4, 1e-3]);
+        expect(lines.find((l) => l.startsWith('unfrozen training:'))).toMatch(script === workerScript ? /^unfrozen training: 2 workers/ : /^unfrozen training: on the backend's threads \(the workers did not start: /);
+      } finally {
+        setTrainWorkerScript(workerScript);
+        await learn.closeWorkers();
+        learn.dispose();
+      }
+    }
+  }, 60_000);
+
   it('takes the same steps on 2 workers as on 1 thread: losses, every weight, BN statistics', async () => {
     const one = await frozenThenUnfrozen(1);
     const two = await frozenThenUnfrozen(2);
