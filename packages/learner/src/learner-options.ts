@@ -64,6 +64,13 @@ export interface CnnLearnerOptions {
   trainBn?: boolean;
   /** Force the physical (micro-)batch size of body training; default: planned from the memory budget. */
   physicalBatchSize?: number;
+  /**
+   * Unfrozen training in Node on wasm: worker_threads replicas (each its own one-thread wasm backend and copy of
+   * the model) that split every batch's micro-batches, their gradients summed for one AdamW step (the same step,
+   * within float rounding). Default: the wasm backend's threads (--threads, BEARS_THREADS or auto), capped by
+   * free memory; 1 keeps training on the backend's own threads.
+   */
+  trainWorkers?: number;
   /** Memory budget for one training step in bytes (default: the backend's capabilities.memoryBudgetBytes; wasm: 1.25 GB). */
   memoryBudgetBytes?: number;
   head?: HeadOptions;

@@ -14,6 +14,8 @@ import type { CnnLearnerOptions, FitOptions, FitResult, LrFindOutcome, Validatio
 import { lrFind } from './lr-find.js';
 import { planPhysicalBatch, type BatchPlan } from './memory.js';
 import { crossEntropy, errorRate, type Metric } from './metrics.js';
+import { dropoutCounters, microBatchSizes, packLayout, setDropoutCounters } from './data-parallel.js';
+import type { TrainingPool } from './node/parallel-train.js';
 import type { Normalization } from './normalization.js';
 import { collectPreds, type GetPredsOptions, type OnProgress, type Preds } from './preds.js';
 import { Recorder } from './recorder.js';
@@ -58,6 +60,8 @@ export class Learner implements TrainingHost {
   /** The backend handed over (or started last): decodes images, sets the memory budget. */
   readonly backend?: ActiveBackend;
   private codecPromise?: Promise<ImageCodec>;
+  /** Data-parallel replicas for unfrozen steps (Node, wasm), started on the first such step. */
+  private pool?: Promise<TrainingPool | undefined>;
 
   constructor(
     readonly data: LearnerData,
@@ -231,6 +235,12 @@ export class Learner implements TrainingHost {
       features = true;
     }
     const micro = features ? n : await this.physicalBatch(batch);
+    // Several micro-batches of an unfrozen step with no batch norm on batch statistics: each one's
+    // gradient depends on its images alone, so replicas can compute them (exactly this step).
+    if (!features && !this.frozen && micro < n && !this.bodyBnTraining) {
+      const pool = await this.trainingPool();
+      if (pool) return this.parallelStep(pool, batch, micro, vars);
+    }
     this.accumulating = micro < n;
     let lossSum = 0;
     let acc: tf.NamedTensorMap | undefined;
@@ -239,7 +249,7 @@ export class Learner implements TrainingHost {
       const { value, grads } = tf.tidy(() => {
         const xs = size === n ? x : tf.slice(x, start, size);
         const ys = size === n ? batch.y : tf.slice(batch.y, start, size);
-        return tf.variableGrads(() => tf.mul(crossEntropy(this.logits(xs, features, true), ys), size / n) as tf.Scalar, vars);
+        return this.lossGrads(xs, ys, n, features, this.accumulating, vars);
       });
       lossSum += (await value.data())[0]!;
       value.dispose();
@@ -262,6 +272,78 @@ export class Learner implements TrainingHost {
     tf.dispose(Object.values(acc!));
     if (!this.frozen || this.options.trainBn) this.bodyVersion++;
     return lossSum;
+  }
+
+  /**
+   * @internal one micro-batch's share of the batch loss (its mean loss x its size / n) and the gradients
+   * of `vars`; split: the batch runs as several micro-batches (the head's batch norm on running statistics).
+   */
+  lossGrads(xs: tf.Tensor, ys: tf.Tensor1D, n: number, features: boolean, split: boolean, vars: tf.Variable[]): { value: tf.Scalar; grads: tf.NamedTensorMap } {
+    this.accumulating = split;
+    return tf.variableGrads(() => tf.mul(crossEntropy(this.logits(xs, features, true), ys), xs.shape[0] / n) as tf.Scalar, vars);
+  }
+
+  /** Replicas asked for: trainWorkers, else the wasm backend's thread setting (--threads, BEARS_THREADS, auto) in Node. */
+  private trainWorkers(): number {
+    if (this.options.trainWorkers !== undefined) return this.options.trainWorkers;
+    return this.backend?.name === 'wasm' && detectRuntime() === 'node' ? (this.backend.capabilities.threads ?? 1) : 1;
+  }
+
+  private trainingPool(): Promise<TrainingPool | undefined> {
+    if (!this.pool) {
+      const wanted = this.trainWorkers();
+      this.pool =
+        wanted < 2
+          ? Promise.resolve(undefined)
+          : nodePart('data-parallel training (trainWorkers > 1)').then(async (p) => {
+              const pool = await p.startTrainingPool(this, wanted);
+              this.log(pool ? `unfrozen training: ${pool.workers} workers (data parallel, one wasm thread each)` : `unfrozen training: one thread (free memory holds no second replica)`);
+              return pool;
+            }).catch((err: unknown) => {
+              // Asked for by name: say why it cannot be had. By default: train as before, and say why.
+              if (this.options.trainWorkers !== undefined) throw err;
+              this.log(`unfrozen training: on the backend's threads (the workers did not start: ${(err as Error).message.split('\n')[0]})`);
+              return undefined;
+            });
+      this.pool.catch(() => (this.pool = undefined));
+    }
+    return this.pool;
+  }
+
+  /**
+   * trainStep on the replicas: they compute the micro-batch gradients (same micro-batches, same dropout
+   * draws), this thread sums them and takes the one AdamW step. A failed worker stops the pool (the
+   * next step starts a new one).
+   */
+  private async parallelStep(pool: TrainingPool, batch: TrainBatch, micro: number, vars: tf.Variable[]): Promise<number> {
+    const n = batch.y.shape[0];
+    const sizes = microBatchSizes(n, micro);
+    const names = this.variableNames();
+    const dropout = dropoutCounters(this.head.layers);
+    let result;
+    try {
+      result = await pool.step(batch.x, batch.y, sizes, vars.map((v) => names.get(v.name)!), dropout);
+    } catch (err) {
+      this.pool = undefined;
+      throw err;
+    }
+    setDropoutCounters(this.head.layers, dropout.map((c) => c + sizes.length));
+    const layout = packLayout(vars.map((v) => v.shape));
+    const acc: tf.NamedTensorMap = {};
+    vars.forEach((v, i) => {
+      if (result.present[i]) acc[v.name] = tf.tensor(result.grads.subarray(layout.offsets[i]!, layout.offsets[i]! + layout.sizes[i]!), v.shape);
+    });
+    this.optimizerForTraining().applyGradients(acc);
+    tf.dispose(Object.values(acc));
+    this.bodyVersion++;
+    return result.loss;
+  }
+
+  /** Stops the data-parallel workers (they restart on the next unfrozen step that needs them). */
+  async closeWorkers(): Promise<void> {
+    const pool = this.pool;
+    this.pool = undefined;
+    await (await pool?.catch(() => undefined))?.close();
   }
 
   /** Plans the micro-batch for body training once per unfrozen state, and says so when it splits batches. */
@@ -486,6 +568,7 @@ export class Learner implements TrainingHost {
 
   /** Frees tensors held by the learner (weights, optimizer slots, cached activations). */
   dispose(): void {
+    void this.closeWorkers();
     this.cache?.dispose();
     this.cache = undefined;
     this.optimizer?.dispose();

@@ -2,3 +2,4 @@
 // node.ts so learner.ts does not import the index through it (no import cycle).
 export { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 export { exportLearner } from './export-node.js';
+export { startTrainingPool } from './node/parallel-train.js';

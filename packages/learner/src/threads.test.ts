@@ -24,7 +24,8 @@ afterAll(async () => {
 
 async function run(threads: number) {
   expect(resizeWasmThreadPool(threads)).toBe(threads);
-  const learn = await cnnLearner(dataset, { pretrained: MOBILENET_DIR, batchSize: 4, seed: 5, cacheViews: 1, modelDir: await tempDir(), log: () => {} });
+  // trainWorkers: 1: this compares the wasm backend's own threads (node/parallel-train.test.ts covers the workers).
+  const learn = await cnnLearner(dataset, { pretrained: MOBILENET_DIR, batchSize: 4, seed: 5, cacheViews: 1, trainWorkers: 1, modelDir: await tempDir(), log: () => {} });
   try {
     const cache = await learn.prepareFeatures();
     const features = (cache as unknown as { valid: Float32Array }).valid.slice();

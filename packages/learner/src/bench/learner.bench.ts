@@ -2,7 +2,7 @@
 // recomputing the body, unfrozen training GFLOP/s vs the forward pass's, predict latency, and the
 // default recipe cross-validated over 5 stratified folds. Flags: --quick (cross-validate the recipe's frozen phase only,
 // skipping the long unfrozen phase), --cv-only (only the cross-validation), --no-cv (the timing sections only),
-// --size N (default 224).
+// --size N (default 224), --recipe-time (the default recipe on fold 0 with and without the training workers).
 // Prints a table, then one JSON line with every figure (ratios in keys containing "ratio").
 import { configureWasmThreads, wasmThreadCount } from '@bears/backend-wasm/node';
 import * as tf from '@tensorflow/tfjs-core';
@@ -22,7 +22,7 @@ const SHARED = fileURLToPath(new URL('../../../../../shared/', import.meta.url))
 const BEARS = path.join(SHARED, 'data/bears');
 const MOBILENET = path.join(SHARED, 'models/mobilenet_v1_0.75_224');
 // --quick: no unfrozen recipe; --threads-only: only the two-core figures; --no-threads: skip them;
-// --threads-child N: internal (one core count's timings, as one JSON line).
+// --threads-child N [--train-workers W]: internal (one core count's timings, as one JSON line).
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const cvOnly = args.includes('--cv-only');
@@ -51,32 +51,38 @@ async function subset(perClass: number): Promise<string> {
 const now = () => performance.now();
 const quiet = () => {};
 
-interface CoreTimes { threads: number; details: string; images: number; extract: number; predict: number; unfrozen: number }
+interface CoreTimes { threads: number; details: string; images: number; extract: number; predict: number; unfrozen: number; unfrozenImages: number }
 
 /**
  * One core count's figures, in this (fresh) process: a warm-up round (file cache, decoder, JIT,
  * operator setup), then the measured one. Prints them as one JSON line for twoCores().
  */
-async function threadsChild(threads: number): Promise<void> {
+async function threadsChild(threads: number, trainWorkers?: number): Promise<void> {
   configureWasmThreads(threads);
   const backend = await useBackend('wasm', { env: null });
   if (wasmThreadCount() !== threads) throw new Error(`asked for ${threads} wasm thread(s), got ${wasmThreadCount()}: ${backend.capabilities.details}`);
-  const root = await subset(16);
+  // 27 images a class: 65 train images, one batch of the recipe's 64 (22 micro-batches of 3 on wasm).
+  const root = await subset(27);
   const ds = await ImageDataset.fromFolder(root, { validPct: 0.2, seed: 42, size: SIZE });
   const files = (await readdir(path.join(BEARS, 'grizzly'))).sort().slice(0, 32).map((f) => path.join(BEARS, 'grizzly', f));
   const exportDir = await mkdtemp(path.join(tmpdir(), 'bears-bench-threads-'));
-  const times: CoreTimes = { threads, details: backend.capabilities.details ?? '', images: ds.train.length + ds.valid.length, extract: 0, predict: 0, unfrozen: 0 };
+  const times: CoreTimes = { threads, details: backend.capabilities.details ?? '', images: ds.train.length + ds.valid.length, extract: 0, predict: 0, unfrozen: 0, unfrozenImages: 0 };
   for (let round = 0; round < 2; round++) {
-    const learn = await cnnLearner(ds, { pretrained: MOBILENET, batchSize: 8, cacheViews: 1, seed: 42, log: quiet });
+    const lines: string[] = [];
+    const learn = await cnnLearner(ds, { pretrained: MOBILENET, cacheViews: 1, seed: 42, log: (l) => lines.push(l), ...(trainWorkers ? { trainWorkers } : {}) });
     let t = now();
     await learn.prepareFeatures();
     times.extract = (now() - t) / 1000;
     if (round === 0) await learn.export(exportDir);
     learn.unfreeze();
-    await learn.fitOneCycle(1, [1e-5, 3e-4]); // warm-up: gradient kernels, optimizer slots, memory plan
+    await learn.fitOneCycle(1, [1e-5, 3e-4]); // warm-up: gradient kernels, optimizer slots, memory plan, workers
     t = now();
     await learn.fitOneCycle(1, [1e-5, 3e-4]);
     times.unfrozen = (now() - t) / 1000;
+    times.unfrozenImages = learn.trainBatchCount() * learn.options.batchSize;
+    const workers = lines.find((l) => l.startsWith('unfrozen training:'));
+    if (workers && round === 0) times.details += `; ${workers}`;
+    await learn.closeWorkers();
     learn.dispose();
     const clf = await loadLearner(exportDir);
     await clf.predictBatch(files.slice(0, 4), { batchSize: 16 });
@@ -104,8 +110,8 @@ async function twoCores(): Promise<void> {
   const script = fileURLToPath(import.meta.url);
   const cores = availableParallelism();
   let pinning = true;
-  const once = async (threads: number, pin: boolean): Promise<CoreTimes> => {
-    const node = [process.execPath, script, '--threads-child', String(threads), '--size', String(SIZE)];
+  const once = async (threads: number, pin: boolean, workers?: number): Promise<CoreTimes> => {
+    const node = [process.execPath, script, '--threads-child', String(threads), '--size', String(SIZE), ...(workers ? ['--train-workers', String(workers)] : [])];
     if (pin && pinning && cores >= threads) {
       try {
         const { stdout } = await run('taskset', ['-c', `0-${threads - 1}`, ...node], { maxBuffer: 1 << 24 });
@@ -119,18 +125,20 @@ async function twoCores(): Promise<void> {
     return JSON.parse(stdout.trim().split('\n').at(-1)!) as CoreTimes;
   };
   out.load_before = loadavg().map((v) => v.toFixed(2)).join(' ');
-  const kinds = [['two', 2, true], ['one', 1, true], ['one_unpinned', 1, false]] as const;
+  // two_threads: 2 cores, training on the wasm backend's 2 threads (no workers): the path before issue 16's workers.
+  const kinds = [['two', 2, true, undefined], ['one', 1, true, undefined], ['two_threads', 2, true, 1], ['one_unpinned', 1, false, undefined]] as const;
   const best: Record<string, CoreTimes> = {};
   for (const order of [kinds, [...kinds].reverse()]) {
-    for (const [name, threads, pin] of order) {
-      const t = await once(threads, pin);
-      console.error(`  ${name === 'one_unpinned' ? '1 thread, all cores' : `${threads} core(s)`}: extract ${t.extract.toFixed(2)} s, predictBatch ${t.predict.toFixed(2)} s, unfrozen epoch ${t.unfrozen.toFixed(2)} s (${t.details})`);
+    for (const [name, threads, pin, workers] of order) {
+      const t = await once(threads, pin, workers);
+      console.error(`  ${name === 'one_unpinned' ? '1 thread, all cores' : `${threads} core(s)${workers ? `, ${workers} training worker` : ''}`}: extract ${t.extract.toFixed(2)} s, predictBatch ${t.predict.toFixed(2)} s, unfrozen epoch (${t.unfrozenImages} images) ${t.unfrozen.toFixed(2)} s (${t.details})`);
       const b = best[name];
       best[name] = b ? { ...b, extract: Math.min(b.extract, t.extract), predict: Math.min(b.predict, t.predict), unfrozen: Math.min(b.unfrozen, t.unfrozen) } : t;
     }
   }
   out.load_after = loadavg().map((v) => v.toFixed(2)).join(' ');
-  const [two, one, loose] = [best.two!, best.one!, best.one_unpinned!];
+  const [two, one, loose, threadsOnly] = [best.two!, best.one!, best.one_unpinned!, best.two_threads!];
+  out.threads_two_core = two.details;
   out.threads_one_core = pinning ? 'taskset -c 0' : 'one wasm thread (no taskset: not pinned)';
   report('threads_extract_images', two.images, 'two cores: images extracted (1 view + valid)', '', 0);
   for (const [key, label] of [['extract', 'feature extraction'], ['predict', 'predictBatch(32 JPEGs)'], ['unfrozen', 'unfrozen epoch (the train images)']] as const) {
@@ -140,11 +148,14 @@ async function twoCores(): Promise<void> {
     const ratioKey = key === 'unfrozen' ? 'two_core_unfrozen_epoch_ratio' : `two_core_${key}_ratio`;
     report(ratioKey, one[key] / two[key], `${label}, 2 cores vs 1`, 'x');
   }
+  out.unfrozen_s_2core_threads = Number(threadsOnly.unfrozen.toFixed(3));
+  report('two_core_unfrozen_epoch_threads_ratio', one.unfrozen / threadsOnly.unfrozen, 'unfrozen epoch, 2 wasm threads (no workers) vs 1 core', 'x');
 }
 
 async function main(): Promise<void> {
   const child = args.indexOf('--threads-child');
-  if (child >= 0) return threadsChild(Number(args[child + 1]));
+  const workersArg = args.indexOf('--train-workers');
+  if (child >= 0) return threadsChild(Number(args[child + 1]), workersArg >= 0 ? Number(args[workersArg + 1]) : undefined);
   configureWasmThreads(2);
   const backend = await useBackend('wasm', { env: null });
   out.backend = backend.name;
@@ -190,7 +201,8 @@ async function main(): Promise<void> {
     const root = await subset(8);
     const ds = await ImageDataset.fromFolder(root, { validPct: 0.2, seed: 42, size: SIZE });
     const lines: string[] = [];
-    const learn = await cnnLearner(ds, { pretrained: MOBILENET, batchSize: 8, log: (l) => lines.push(l) });
+    // Training on a batch of the recipe's 64 (micro-batches of 3, split between the workers); forward in batches of 8.
+    const learn = await cnnLearner(ds, { pretrained: MOBILENET, batchSize: 64, log: (l) => lines.push(l) });
     const fwdFlops = forwardFlops(learn.body.model) + forwardFlops(learn.head);
     report('model_gflop_per_image', fwdFlops / 1e9, 'MobileNet v1 0.75 body + head forward', 'GFLOP', 3);
     const x = tf.randomUniform([8, SIZE, SIZE, 3], -1, 1);
@@ -208,21 +220,27 @@ async function main(): Promise<void> {
     const fwdGflops = (fwdReps * 8 * fwdFlops) / fwdSec / 1e9;
     learn.unfreeze();
     const step = (learn as unknown as { trainStep(b: { x: tf.Tensor; y: tf.Tensor1D; features: boolean }): Promise<number> }).trainStep.bind(learn);
-    await step({ x, y, features: false }); // warm-up + memory plan
-    const trainReps = 3;
+    const bx = tf.randomUniform([64, SIZE, SIZE, 3], -1, 1);
+    const by = tf.tensor1d(Array.from({ length: 64 }, (_, i) => i % 3), 'int32');
+    await step({ x: bx, y: by, features: false }); // warm-up + memory plan + workers
+    const trainReps = 2;
     t = now();
-    for (let i = 0; i < trainReps; i++) await step({ x, y, features: false });
+    for (let i = 0; i < trainReps; i++) await step({ x: bx, y: by, features: false });
     const trainSec = (now() - t) / 1000;
-    const trainImgs = (trainReps * 8) / trainSec;
+    // Wall clock of the whole step (replicas, the sum, the AdamW step): the machine's training rate.
+    const trainImgs = (trainReps * 64) / trainSec;
+    tf.dispose([bx, by]);
+    await learn.closeWorkers();
     // Backward costs about twice the forward (input and weight gradients), so a step is ~3x forward FLOPs.
     const trainGflops = (trainImgs * 3 * fwdFlops) / 1e9;
     report('forward_img_s', (fwdReps * 8) / fwdSec, 'forward (inference) throughput, batch 8', 'img/s');
     report('forward_gflops', fwdGflops, 'forward GFLOP/s', 'GFLOP/s');
-    report('unfrozen_train_img_s', trainImgs, 'unfrozen training throughput (fwd+bwd+AdamW), batch 8', 'img/s');
+    report('unfrozen_train_img_s', trainImgs, 'unfrozen training throughput (fwd+bwd+AdamW), batch 64', 'img/s');
+    out.unfrozen_train_path = lines.find((l) => l.startsWith('unfrozen training:')) ?? 'the wasm backend threads';
     report('unfrozen_train_gflops', trainGflops, 'unfrozen training GFLOP/s (3x forward FLOPs)', 'GFLOP/s');
     report('train_vs_forward_gflops_ratio', trainGflops / fwdGflops, 'training GFLOP/s / forward GFLOP/s', '', 2);
     const planLine = lines.find((l) => l.startsWith('memory:'));
-    out.memory_plan = planLine ?? 'batch 8 fits the wasm heap';
+    out.memory_plan = planLine ?? 'batch 64 fits the wasm heap';
     tf.dispose([x, y]);
 
     // 3. Predict: one image with decode, and batches.
@@ -247,6 +265,21 @@ async function main(): Promise<void> {
     clf.dispose();
     await rm(exportDir, { recursive: true, force: true });
     await rm(root, { recursive: true, force: true });
+  }
+
+  // 3b. --recipe-time: the default recipe on fold 0 with unfrozen training on the wasm backend's 2 threads
+  //     (trainWorkers: 1, the path before the workers) and then on the workers (the default), in this process.
+  if (args.includes('--recipe-time')) {
+    const suspects = await suspectFiles(path.join(BEARS, 'manifest.csv'));
+    const fold0 = async (learner: { trainWorkers?: number }) => (await crossValidate({ root: BEARS, pretrained: MOBILENET, recipe: DEFAULT_RECIPE, frozenOnly: false, suspects, only: [0], learner }))[0]!;
+    out.recipe_load_before = loadavg().map((v) => v.toFixed(2)).join(' ');
+    const threadsOnly = await fold0({ trainWorkers: 1 });
+    const workers = await fold0({});
+    out.recipe_load_after = loadavg().map((v) => v.toFixed(2)).join(' ');
+    report('recipe_time_s_2threads', threadsOnly.seconds, 'default recipe on fold 0, unfrozen on 2 wasm threads (no workers)', 's', 1);
+    report('recipe_time_s_2workers', workers.seconds, 'default recipe on fold 0, unfrozen on 2 workers', 's', 1);
+    report('recipe_workers_time_ratio', threadsOnly.seconds / workers.seconds, 'recipe speed-up from the workers', 'x', 2);
+    out.recipe_fold0_errors = `${threadsOnly.errors}/${threadsOnly.valid} (threads), ${workers.errors}/${workers.valid} (workers)`;
   }
 
   // 4. The default recipe (what `bears train` runs), 5-fold stratified cross-validation on ../shared/data/bears.

@@ -1,0 +1,225 @@
+// Data-parallel unfrozen training on worker_threads (Node). Each worker holds a replica of the
+// learner (same topology and head options, its own single-threaded wasm backend) and computes the
+// gradients of a contiguous run of each batch's micro-batches; the main thread sums them, takes the
+// one AdamW step, and sends every weight again with the next batch. The pure parts (split, sums,
+// dropout counters) are in ../data-parallel.ts.
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { freemem } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { packLayout, splitMicroBatches, sumLosses, sumPartials } from '../data-parallel.js';
+import { LearnerError } from '../errors.js';
+import type { Learner } from '../learner.js';
+
+/** What a worker needs to build its replica (all structured-cloneable). */
+export interface ReplicaSpec {
+  backendModule: string;
+  backendName: string;
+  topology: unknown;
+  arch: { name: string; normalize: unknown; inputSize: number; split?: string };
+  pretrained: boolean;
+  classes: string[];
+  options: Record<string, unknown>;
+  /** Every weight of the learner by its stable name (namedWeights()), in the order they are packed. */
+  weightNames: string[];
+  weightShapes: number[][];
+}
+
+export interface StepRequest {
+  type: 'step';
+  weights: Float32Array;
+  /** Indices (into weightNames) of the variables to differentiate, in the order of the packed gradients. */
+  trainable: number[];
+  x: Float32Array;
+  /** Shape of one image, [h, w, c]. */
+  image: number[];
+  y: number[];
+  yDtype: 'int32' | 'float32';
+  /** Rows of the whole batch (each micro-batch's loss is scaled by its size / n). */
+  n: number;
+  /** Index in the batch of this worker's first micro-batch, and its micro-batch sizes. */
+  first: number;
+  sizes: number[];
+  /** The head's dropout counters at the step's start. */
+  dropout: number[];
+}
+
+export type WorkerReply =
+  | { type: 'ready' }
+  | { type: 'grads'; grads: Float32Array; present: Uint8Array; losses: number[]; ms: { write: number; total: number } }
+  | { type: 'error'; message: string };
+
+/** What the learner's step gets back: the micro-batch losses summed, and the gradients summed over the batch. */
+export interface ParallelGrads {
+  loss: number;
+  /** Packed in `trainable`'s order; offsets from packLayout of their shapes. */
+  grads: Float32Array;
+  present: Uint8Array;
+}
+
+/** Memory a replica needs besides the main process (its wasm heap holds a model and one micro-batch step). */
+const REPLICA_BYTES = 1.5e9;
+
+/** Workers for `wanted`, capped by free memory; under 2 means none. */
+export function plannedTrainWorkers(wanted: number): number {
+  return Math.max(1, Math.min(Math.floor(wanted), Math.floor(freemem() / REPLICA_BYTES)));
+}
+
+let workerScript: URL = new URL('./train-worker.js', import.meta.url);
+
+/** @internal tests run the sources, so they point the pool at a compiled copy of train-worker.ts. */
+export function setTrainWorkerScript(url: URL): void {
+  workerScript = url;
+}
+
+class Replica {
+  private pending?: { resolve: (r: WorkerReply) => void; reject: (e: Error) => void };
+  exited = false;
+
+  constructor(readonly worker: Worker) {
+    worker.on('message', (r: WorkerReply) => {
+      const p = this.pending;
+      this.pending = undefined;
+      if (!p) return;
+      if (r.type === 'error') p.reject(new LearnerError(`a training worker failed: ${r.message}`));
+      else p.resolve(r);
+    });
+    worker.on('error', (err) => this.fail(new LearnerError(`a training worker failed: ${err.message}`, { cause: err })));
+    worker.on('exit', (code) => {
+      this.exited = true;
+      this.fail(new LearnerError(`a training worker exited (code ${code})`));
+    });
+  }
+
+  private fail(err: Error): void {
+    const p = this.pending;
+    this.pending = undefined;
+    p?.reject(err);
+  }
+
+  /** Sends one message and waits for its reply; the worker holds the process open only meanwhile. */
+  request(message: unknown, transfer: ArrayBuffer[] = []): Promise<WorkerReply> {
+    if (this.exited) return Promise.reject(new LearnerError('the training worker has exited'));
+    if (this.pending) return Promise.reject(new LearnerError('a training worker got a request while busy'));
+    return new Promise<WorkerReply>((resolve, reject) => {
+      this.pending = { resolve, reject };
+      this.worker.ref();
+      this.worker.postMessage(message, transfer);
+    }).finally(() => {
+      if (!this.exited) this.worker.unref();
+    });
+  }
+}
+
+/** N replicas of one learner on worker_threads. */
+export class TrainingPool {
+  private closed = false;
+  private readonly weights: tfl.LayerVariable[];
+
+  private constructor(
+    private readonly replicas: Replica[],
+    private readonly spec: ReplicaSpec,
+    learner: Learner,
+  ) {
+    const named = learner.namedWeights();
+    this.weights = spec.weightNames.map((n) => named.get(n)!);
+  }
+
+  get workers(): number {
+    return this.replicas.length;
+  }
+
+  /** Starts `workers` replicas of the learner and waits until each has built its model. */
+  static async start(learner: Learner, workers: number): Promise<TrainingPool> {
+    const backend = learner.backend;
+    if (backend?.name !== 'wasm') throw new LearnerError(`data-parallel training runs replicas on the wasm backend; this learner uses '${backend?.name ?? 'none'}' (set trainWorkers: 1)`);
+    const named = [...learner.namedWeights()];
+    const o = learner.options;
+    const spec: ReplicaSpec = {
+      backendModule: '@bears/backend-wasm',
+      backendName: 'wasm',
+      topology: learner.body.model.toJSON(undefined, false),
+      arch: { name: learner.body.arch.name, normalize: learner.body.arch.normalize, inputSize: learner.body.arch.inputSize, split: learner.body.arch.split },
+      pretrained: learner.body.pretrained,
+      classes: learner.classes,
+      // What shapes the replica's forward pass (the rest of the options is the main thread's business).
+      options: JSON.parse(JSON.stringify({ head: o.head, seed: o.seed, bodyBn: o.bodyBn, trainBn: o.trainBn, validResize: o.validResize })) as Record<string, unknown>,
+      weightNames: named.map(([n]) => n),
+      weightShapes: named.map(([, w]) => [...w.shape] as number[]),
+    };
+    const replicas: Replica[] = [];
+    try {
+      for (let i = 0; i < workers; i++) replicas.push(new Replica(new Worker(workerScript, { workerData: { index: i } })));
+      await Promise.all(replicas.map((r) => r.request({ type: 'init', spec })));
+    } catch (err) {
+      await Promise.all(replicas.map((r) => r.worker.terminate()));
+      throw err;
+    }
+    return new TrainingPool(replicas, spec, learner);
+  }
+
+  /**
+   * The gradients of one batch, computed on the replicas: the current weights go out with it, each
+   * replica runs its run of micro-batches (sizes), and the partial sums come back and are added.
+   * On any failure every worker is stopped and the error thrown.
+   */
+  async step(x: tf.Tensor, y: tf.Tensor1D, sizes: number[], trainable: string[], dropout: number[]): Promise<ParallelGrads> {
+    if (this.closed) throw new LearnerError('the training worker pool is closed');
+    try {
+      const index = new Map(this.spec.weightNames.map((n, i) => [n, i]));
+      const trainIdx = trainable.map((n) => {
+        const i = index.get(n);
+        if (i === undefined) throw new LearnerError(`data-parallel step: no weight named '${n}' in the replicas`);
+        return i;
+      });
+      const layout = packLayout(this.spec.weightShapes);
+      const packed = new Float32Array(layout.total);
+      const values = await Promise.all(this.weights.map((w) => w.read().data()));
+      values.forEach((v, i) => packed.set(v as Float32Array, layout.offsets[i]));
+      const xs = (await x.data()) as Float32Array;
+      const ys = Array.from(await y.data());
+      const n = y.shape[0];
+      const rowSize = x.size / n;
+      const shares = splitMicroBatches(sizes, this.replicas.length);
+      const replies = await Promise.all(
+        shares.map((share, r) => {
+          const part = xs.slice(share.start * rowSize, (share.start + share.rows) * rowSize);
+          const msg: StepRequest = {
+            type: 'step',
+            weights: r === shares.length - 1 ? packed : packed.slice(),
+            trainable: trainIdx,
+            x: part,
+            image: x.shape.slice(1),
+            y: ys.slice(share.start, share.start + share.rows),
+            yDtype: y.dtype === 'int32' ? 'int32' : 'float32',
+            n,
+            first: share.first,
+            sizes: share.sizes,
+            dropout,
+          };
+          return this.replicas[r]!.request(msg, [part.buffer as ArrayBuffer, msg.weights.buffer as ArrayBuffer]);
+        }),
+      );
+      const parts = replies.map((r) => r as Extract<WorkerReply, { type: 'grads' }>);
+      const { grads, present } = sumPartials(parts);
+      return { loss: sumLosses(parts.map((p) => p.losses)), grads, present };
+    } catch (err) {
+      await this.close();
+      throw err;
+    }
+  }
+
+  /** Stops every worker (idempotent). */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all(this.replicas.map((r) => r.worker.terminate()));
+  }
+}
+
+/** Starts the pool the learner asked for, or undefined when memory leaves room for fewer than 2 replicas. */
+export async function startTrainingPool(learner: Learner, wanted: number): Promise<TrainingPool | undefined> {
+  const workers = plannedTrainWorkers(wanted);
+  if (workers < 2) return undefined;
+  return TrainingPool.start(learner, workers);
+}
