@@ -4,7 +4,7 @@
 // skipping the long unfrozen phase), --cv-only (only the cross-validation), --no-cv (the timing sections only),
 // --size N (default 224), --unfreeze-check [FOLDS] (also unfreeze the default recipe's model on those folds, default
 // all, for DEFAULT_RECIPE.lrRange and 2 epochs, and score it: does unfreezing improve on it?), --no-before (skip
-// LESSON_RECIPE on fold 0, and so the time ratio).
+// LESSON_RECIPE on fold 0, and so the time ratio), --heads N (the default recipe with N heads: an ablation).
 // Prints a table, then one JSON line with every figure (ratios in keys containing "ratio").
 import { configureWasmThreads, wasmThreadCount } from '@bears/backend-wasm/node';
 import * as tf from '@tensorflow/tfjs-core';
@@ -16,7 +16,7 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { promisify } from 'node:util';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cnnLearner, DEFAULT_RECIPE, LESSON_RECIPE, loadLearner, type Recipe } from '../node.js';
+import { cnnLearner, DEFAULT_RECIPE as RECIPE, LESSON_RECIPE, loadLearner, type Recipe } from '../node.js';
 import { crossValidate, meanStd, suspectFiles, type FoldResult } from './cv.js';
 import { forwardFlops } from '../flops.js';
 
@@ -30,6 +30,8 @@ const quick = args.includes('--quick');
 const cvOnly = args.includes('--cv-only');
 const sizeArg = args.indexOf('--size');
 const SIZE = sizeArg >= 0 ? Number(args[sizeArg + 1]) : 224;
+const headsArg = args.indexOf('--heads');
+const DEFAULT_RECIPE: Recipe = headsArg >= 0 ? { ...RECIPE, heads: Number(args[headsArg + 1]) } : RECIPE;
 
 const rows: Array<[string, string]> = [];
 const out: Record<string, number | string> = {};
