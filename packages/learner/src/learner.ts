@@ -344,8 +344,10 @@ export class Learner implements TrainingHost {
    * fastai's fit_one_cycle: AdamW with the one-cycle schedule (lr warm-up then cosine anneal, momentum
    * the other way). `lr` is one rate for every group or [lo, hi] spread over the three layer groups.
    */
-  /** Without `lr`: fastai v1's default slice(3e-3), the head at 3e-3 and the body groups at 3e-4. */
-  /** With `heads` > 1, a frozen fit on cached activations trains the K member heads and folds them into `head`. */
+  /**
+   * Without `lr`: fastai v1's default slice(3e-3), the head at 3e-3 and the body groups at 3e-4. With `heads` > 1, a
+   * frozen fit on cached activations trains the K member heads (head-ensemble.ts) and folds them into `head`.
+   */
   async fitOneCycle(epochs: number, lr?: number | [number, number], options: FitOptions = {}): Promise<FitResult> {
     if (this.heads > 1 && !this.headTrainedAlone && this.usesFeatureCache()) {
       this.ensemble ??= new HeadEnsemble(this, this.heads, this.body.channels * 2);

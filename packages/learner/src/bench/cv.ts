@@ -1,12 +1,10 @@
 // k-fold cross-validation of a training recipe on a class-per-folder dataset (bench helper, not shipped API).
-import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from '@bears/data';
 import { ImageDataset } from '@bears/data/node';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { cnnLearner } from '../cnn-learner.js';
-import type { Learner } from '../learner.js';
 import type { CnnLearnerOptions } from '../learner-options.js';
 import type { Recipe } from '../recipe.js';
 import { tta } from '../tta.js';
