@@ -41,6 +41,12 @@ describe('bears: verify -> train -> predict on a subset of the bears', () => {
     expect(r.json.classes).toEqual(['black', 'grizzly', 'teddy']);
     expect(r.json.epochs).toHaveLength(2);
     expect(r.json.epochs.map((e: { phase: string }) => e.phase)).toEqual(['frozen', 'unfrozen']);
+    // The default frozen phase trains 5 heads and folds them into one; validation is also reported with tta.
+    expect(r.json.ensemble).toMatchObject({ heads: 5 });
+    expect(r.json.tta).toMatchObject({ views: 4 });
+    expect(typeof r.json.tta.error_rate).toBe('number');
+    expect(r.stderr).toMatch(/^ensemble of 5 heads, folded into one head: valid_loss /m);
+    expect(r.stderr).toMatch(/^tta \(plain view \+ 4 augmented views/m);
     const e = r.json.epochs[0];
     for (const k of ['epoch', 'train_loss', 'valid_loss', 'error_rate', 'seconds']) expect(typeof e[k], k).toBe('number');
     for (const f of ['metadata.json', 'model.json', 'losses.png', 'metrics.json']) expect(existsSync(join(model, f)), f).toBe(true);
@@ -64,6 +70,11 @@ describe('bears: verify -> train -> predict on a subset of the bears', () => {
     expect(probs.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
     const human = await runCli(['predict', model, teddy]);
     expect(human.stdout).toMatch(/: (black|grizzly|teddy) \(/);
+    // tta is the default; --no-tta gives the plain view alone, which differs from the mix.
+    const plain = await runCli(['predict', model, teddy, '--no-tta', '--json']);
+    expect(plain.code).toBe(0);
+    const q = plain.json.predictions[0].probabilities as Record<string, number>;
+    expect(Object.keys(q).some((c) => Math.abs(q[c]! - (p.probabilities as Record<string, number>)[c]!) > 1e-6)).toBe(true);
   });
 
   it('predict fails clearly on a corrupt image, a missing model and a model from another version', async () => {

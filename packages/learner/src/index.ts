@@ -10,6 +10,7 @@ export type { ArchSpec, Body, LoadBodyOptions, ModelReader } from './archs.js';
 export { resnetBody } from './resnet.js';
 export type { ResNetDepth } from './resnet.js';
 export { createHead, concatPool } from './head.js';
+export { foldHeads } from './head-ensemble.js';
 export type { HeadOptions } from './head.js';
 export { accuracy, errorRate, crossEntropy } from './metrics.js';
 export type { Metric } from './metrics.js';

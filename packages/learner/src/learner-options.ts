@@ -74,6 +74,11 @@ export interface CnnLearnerOptions {
   /** Memory budget for one training step in bytes (default: the backend's capabilities.memoryBudgetBytes; wasm: 1.25 GB). */
   memoryBudgetBytes?: number;
   head?: HeadOptions;
+  /**
+   * Heads trained in the frozen phase, each from its own initialization and shuffle of the cached activations,
+   * then folded into one head K times as wide whose logits are their mean (default 1). Needs the feature cache.
+   */
+  heads?: number;
   seed?: number;
   /** Data loader decode concurrency. */
   concurrency?: number;
@@ -93,6 +98,8 @@ export interface FitResult {
   epochs: EpochRecord[];
   /** Why training ended early, if it did. */
   stopped?: string;
+  /** A frozen fit of several heads (heads > 1): the folded head on the validation set; `epochs` are head 1's. */
+  ensemble?: ValidationResult & { heads: number };
 }
 
 export interface ValidationResult {

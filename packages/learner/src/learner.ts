@@ -9,6 +9,7 @@ import { FeatureCache, type LearnerData } from './feature-cache.js';
 import { fitOneCycle } from './fit-one-cycle.js';
 import type { FitState } from './fit-state.js';
 import { concatPool, createHead } from './head.js';
+import { HeadEnsemble } from './head-ensemble.js';
 import { buildInferenceModel, codecOf, predictImages, type ImageInput, type Prediction } from './inference.js';
 import type { CnnLearnerOptions, FitOptions, FitResult, LrFindOutcome, ValidationResult } from './learner-options.js';
 import { lrFind } from './lr-find.js';
@@ -62,6 +63,11 @@ export class Learner implements TrainingHost {
   private codecPromise?: Promise<ImageCodec>;
   /** Data-parallel replicas for unfrozen steps (Node, wasm), started on the first such step. */
   private pool?: Promise<TrainingPool | undefined>;
+  /** Heads trained side by side in the frozen phase and folded into `head` (1: a single head). */
+  readonly heads: number;
+  private ensemble?: HeadEnsemble;
+  /** Set once `head` trains as one network (unfrozen, or loaded): later frozen fits continue it, not the members. */
+  private headTrainedAlone = false;
 
   constructor(
     readonly data: LearnerData,
@@ -78,7 +84,10 @@ export class Learner implements TrainingHost {
     this.options = { batchSize: 64, wd: 1e-2, featureCache: true, cacheViews: 2, modelDir: 'models', stopOnDivergence: true, ...options };
     this.logLine = options.log ?? ((l) => console.log(l));
     this.backend = options.backend ?? activeBackend();
-    this.head = createHead(body.channels * 2, this.classes.length, { seed: options.seed, ...options.head });
+    this.heads = options.heads ?? 1;
+    if (!Number.isInteger(this.heads) || this.heads < 1) throw new LearnerError(`heads must be a positive integer, got ${String(options.heads)}`);
+    // With K heads the learner's head is K heads wide: the members are folded into it after each frozen fit.
+    this.head = createHead(body.channels * 2, this.classes.length, { seed: options.seed, ...options.head, hidden: (options.head?.hidden ?? 512) * this.heads });
     const vars = (layers: tfl.layers.Layer[]) => layers.flatMap((l) => l.trainableWeights.map((w) => w.read() as tf.Variable));
     this.groupVars = [vars(body.groups[0]), vars(body.groups[1]), vars(this.head.layers)];
     this.recorder.metricNames = this.metrics.map((m) => m.name);
@@ -417,9 +426,24 @@ export class Learner implements TrainingHost {
    * fastai's fit_one_cycle: AdamW with the one-cycle schedule (lr warm-up then cosine anneal, momentum
    * the other way). `lr` is one rate for every group or [lo, hi] spread over the three layer groups.
    */
-  /** Without `lr`: fastai v1's default slice(3e-3), the head at 3e-3 and the body groups at 3e-4. */
+  /**
+   * Without `lr`: fastai v1's default slice(3e-3), the head at 3e-3 and the body groups at 3e-4. With `heads` > 1, a
+   * frozen fit on cached activations trains the K member heads (head-ensemble.ts) and folds them into `head`.
+   */
   async fitOneCycle(epochs: number, lr?: number | [number, number], options: FitOptions = {}): Promise<FitResult> {
+    if (this.heads > 1 && !this.headTrainedAlone && this.usesFeatureCache()) {
+      this.ensemble ??= new HeadEnsemble(this, this.heads, this.body.channels * 2);
+      return this.ensemble.fit(epochs, lr, options);
+    }
+    this.dropEnsemble();
     return fitOneCycle(this, epochs, lr, options);
+  }
+
+  private dropEnsemble(): void {
+    if (this.heads === 1) return;
+    this.headTrainedAlone = true;
+    this.ensemble?.dispose();
+    this.ensemble = undefined;
   }
 
   /**
@@ -512,6 +536,7 @@ export class Learner implements TrainingHost {
     if (state.recorder) this.recorder = state.recorder;
     this.epochsTrained = state.epochsTrained;
     this.bodyVersion++;
+    this.dropEnsemble();
   }
 
   /** @internal the fit in progress, saved with checkpoints for resume. */
@@ -569,6 +594,8 @@ export class Learner implements TrainingHost {
   /** Frees tensors held by the learner (weights, optimizer slots, cached activations). */
   dispose(): void {
     void this.closeWorkers();
+    this.ensemble?.dispose();
+    this.ensemble = undefined;
     this.cache?.dispose();
     this.cache = undefined;
     this.optimizer?.dispose();

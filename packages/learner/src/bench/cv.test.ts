@@ -35,7 +35,7 @@ describe('crossValidate', () => {
     const res = await crossValidate({
       root,
       pretrained: modelDir,
-      recipe: { cacheViews: 1, epochs: 1, lr: 1e-2, unfreezeEpochs: 1, lrRange: [1e-4, 1e-3] },
+      recipe: { cacheViews: 1, epochs: 1, lr: 1e-2, heads: 2, unfreezeEpochs: 1, lrRange: [1e-4, 1e-3], tta: true },
       frozenOnly: false,
       folds: 3,
       only: [0, 2],
@@ -52,6 +52,29 @@ describe('crossValidate', () => {
       for (const e of [r.errors, r.ttaErrors, r.frozenErrors!]) expect(e).toBeGreaterThanOrEqual(0);
       expect(r.cleanErrors).toBeLessThanOrEqual(r.errors);
       expect(r.seconds).toBeGreaterThan(0);
+      // tta is the recipe's: its errors are the recipe's, and the frozen score is kept both ways.
+      expect(r.recipeErrors).toBe(r.ttaErrors);
+      expect(r.recipeCleanErrors).toBe(r.ttaCleanErrors);
+      expect(r.frozenErrors).toBe(r.frozen!.ttaErrors);
+      expect(r.unfrozen).toBeUndefined();
     }
+    // A recipe without an unfrozen phase, checked against unfreezing it afterwards (the bench's unfreeze check).
+    const [check] = await crossValidate({
+      root,
+      pretrained: modelDir,
+      recipe: { cacheViews: 1, epochs: 1, lr: 1e-2, heads: 1, unfreezeEpochs: 0, lrRange: [1e-4, 1e-3], tta: false },
+      unfreezeCheck: { epochs: 1, lrRange: [1e-5, 1e-4] },
+      frozenOnly: false,
+      folds: 3,
+      only: [1],
+      suspects: new Set(),
+      learner: { arch: customArch({ source: modelDir, cut: 'feat', normalize: unitStats, inputSize: 32 }), batchSize: 8 },
+      size: 32,
+      ttaViews: 1,
+    });
+    expect(check!.recipeErrors).toBe(check!.errors);
+    expect(check!.frozen).toBeUndefined();
+    expect(check!.unfrozen!.errors).toBeGreaterThanOrEqual(0);
+    expect(check!.unfrozen!.errors).toBeLessThanOrEqual(check!.valid);
   }, 120_000);
 });

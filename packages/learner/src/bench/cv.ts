@@ -1,12 +1,10 @@
 // k-fold cross-validation of a training recipe on a class-per-folder dataset (bench helper, not shipped API).
-import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from '@bears/data';
 import { ImageDataset } from '@bears/data/node';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { cnnLearner } from '../cnn-learner.js';
-import type { Learner } from '../learner.js';
 import type { CnnLearnerOptions } from '../learner-options.js';
 import type { Recipe } from '../recipe.js';
 import { tta } from '../tta.js';
@@ -46,19 +44,28 @@ export async function suspectFiles(manifest: string): Promise<Set<string>> {
   return new Set(lines.slice(1).map((l) => l.split(',')).filter((c) => c[col]?.trim() === 'yes').map((c) => c[0]!));
 }
 
-export interface FoldResult {
-  fold: number;
-  valid: number;
-  /** Errors of the recipe (plain validation view, as predict without tta). */
+/** Errors on a held-out fold: plain validation view (predict without tta) and with tta, all and not suspect. */
+export interface FoldScore {
   errors: number;
-  /** The same on the valid images not marked suspect. */
   cleanErrors: number;
-  clean: number;
   ttaErrors: number;
   ttaCleanErrors: number;
-  /** After the frozen phase, before unfreezing (full recipes only). */
+}
+
+export interface FoldResult extends FoldScore {
+  fold: number;
+  valid: number;
+  clean: number;
+  /** The recipe's own predictions: tta's when recipe.tta, else the plain view's. */
+  recipeErrors: number;
+  recipeCleanErrors: number;
+  /** After the frozen phase, before unfreezing (full recipes that unfreeze). */
   frozenErrors?: number;
   frozenCleanErrors?: number;
+  frozen?: FoldScore;
+  /** The unfreezeCheck: the recipe's model then unfrozen (recipes without an unfrozen phase). */
+  unfrozen?: FoldScore;
+  /** The recipe's time on this fold: loading, extraction, training, and tta when the recipe uses it. */
   seconds: number;
 }
 
@@ -72,18 +79,6 @@ function argmaxRows(probs: Float32Array, c: number): number[] {
   return out;
 }
 
-/** Plain validation probabilities through the whole network, in the valid list's order. */
-async function validProbs(learn: Learner): Promise<Float32Array> {
-  const model = learn.inferenceModel();
-  const parts: number[] = [];
-  for await (const b of learn.data.loader('valid', { batchSize: 16, size: learn.inputSize, normalize: learn.normalize, validResize: learn.validResize, shuffle: false, codec: await learn.codec() })) {
-    const p = tf.tidy(() => model.predict(b.x) as tf.Tensor2D);
-    parts.push(...((await p.data()) as Float32Array));
-    tf.dispose([p, b.x, b.y]);
-  }
-  return Float32Array.from(parts);
-}
-
 export interface CvOptions {
   root: string;
   pretrained: string;
@@ -95,6 +90,8 @@ export interface CvOptions {
   suspects: Set<string>;
   ttaViews?: number;
   log?: (line: string) => void;
+  /** Also unfreeze the recipe's model afterwards and score it (not timed): does unfreezing improve on it? */
+  unfreezeCheck?: { epochs: number; lrRange: [number, number]; folds?: number[] };
   only?: number[];
   /** Extra learner options (tests use a tiny arch). */
   learner?: CnnLearnerOptions;
@@ -116,7 +113,7 @@ export async function crossValidate(options: CvOptions): Promise<FoldResult[]> {
       const csv = path.join(dir, `fold${f}.csv`);
       await writeFile(csv, `name,label,is_valid\n${files.map((x, i) => `${x.file},${x.label},${fold[i] === f ? 1 : 0}`).join('\n')}\n`);
       const ds = await ImageDataset.fromCsv(csv, { root: options.root, seed, size: options.size ?? 224 });
-      const learn = await cnnLearner(ds, { pretrained: options.pretrained, seed, cacheViews: options.recipe.cacheViews, log: options.log ?? (() => {}), ...options.learner });
+      const learn = await cnnLearner(ds, { pretrained: options.pretrained, seed, cacheViews: options.recipe.cacheViews, heads: options.recipe.heads ?? 1, log: options.log ?? (() => {}), ...options.learner });
       const c = ds.classes.length;
       const rel = ds.valid.map((it) => path.relative(options.root, it.file).split(path.sep).join('/'));
       const count = (pred: number[]) => {
@@ -129,27 +126,50 @@ export async function crossValidate(options: CvOptions): Promise<FoldResult[]> {
         });
         return { errors, cleanErrors };
       };
+      const clean = rel.filter((r) => !options.suspects.has(r)).length;
+      const score = async (): Promise<FoldScore & { seconds: number }> => {
+        const t = performance.now();
+        const r = await tta(learn, { n: options.ttaViews ?? 4 });
+        const plain = count(argmaxRows(r.plainProbs, c));
+        const aug = count(argmaxRows(r.probs, c));
+        return { ...plain, ttaErrors: aug.errors, ttaCleanErrors: aug.cleanErrors, seconds: (performance.now() - t) / 1000 };
+      };
+      const strip = ({ seconds: _, ...s }: FoldScore & { seconds: number }): FoldScore => s;
       try {
         await learn.fitOneCycle(options.recipe.epochs, options.recipe.lr);
-        let frozen: { errors: number; cleanErrors: number } | undefined;
+        let frozen: (FoldScore & { seconds: number }) | undefined;
         if (!options.frozenOnly && options.recipe.unfreezeEpochs > 0) {
-          frozen = count(argmaxRows(await validProbs(learn), c));
+          frozen = await score();
           learn.unfreeze();
           await learn.fitOneCycle(options.recipe.unfreezeEpochs, options.recipe.lrRange);
         }
-        const seconds = (performance.now() - t0) / 1000;
-        const t = await tta(learn, { n: options.ttaViews ?? 4 });
-        const plain = count(argmaxRows(t.plainProbs, c));
-        const aug = count(argmaxRows(t.probs, c));
-        const clean = rel.filter((r) => !options.suspects.has(r)).length;
+        const trained = (performance.now() - t0) / 1000 - (frozen?.seconds ?? 0);
+        const final = await score();
+        const seconds = trained + (options.recipe.tta ? final.seconds : 0);
+        let unfrozen: FoldScore | undefined;
+        if (!options.frozenOnly && options.unfreezeCheck && options.recipe.unfreezeEpochs === 0 && (options.unfreezeCheck.folds?.includes(f) ?? true)) {
+          learn.unfreeze();
+          await learn.fitOneCycle(options.unfreezeCheck.epochs, options.unfreezeCheck.lrRange);
+          unfrozen = strip(await score());
+        }
+        const recipeErrors = options.recipe.tta ? final.ttaErrors : final.errors;
+        const recipeCleanErrors = options.recipe.tta ? final.ttaCleanErrors : final.cleanErrors;
+        const pick = (s: FoldScore) => (options.recipe.tta ? `${s.ttaErrors} (${s.ttaCleanErrors} not suspect)` : `${s.errors} (${s.cleanErrors} not suspect)`);
+        options.log?.(
+          `fold ${f}: ${pick(final)} errors of ${ds.valid.length} (${clean} not suspect) [plain ${final.errors}/${final.cleanErrors}, tta ${final.ttaErrors}/${final.ttaCleanErrors}]` +
+            (frozen ? `; frozen ${pick(frozen)}` : '') +
+            (unfrozen ? `; then unfrozen ${pick(unfrozen)} [plain ${unfrozen.errors}/${unfrozen.cleanErrors}]` : '') +
+            `; ${seconds.toFixed(1)} s`,
+        );
         results.push({
           fold: f,
           valid: ds.valid.length,
           clean,
-          ...plain,
-          ttaErrors: aug.errors,
-          ttaCleanErrors: aug.cleanErrors,
-          ...(frozen ? { frozenErrors: frozen.errors, frozenCleanErrors: frozen.cleanErrors } : {}),
+          ...strip(final),
+          recipeErrors,
+          recipeCleanErrors,
+          ...(frozen ? { frozenErrors: options.recipe.tta ? frozen.ttaErrors : frozen.errors, frozenCleanErrors: options.recipe.tta ? frozen.ttaCleanErrors : frozen.cleanErrors, frozen: strip(frozen) } : {}),
+          ...(unfrozen ? { unfrozen } : {}),
           seconds,
         });
       } finally {

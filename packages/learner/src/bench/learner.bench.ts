@@ -2,7 +2,10 @@
 // recomputing the body, unfrozen training GFLOP/s vs the forward pass's, predict latency, and the
 // default recipe cross-validated over 5 stratified folds. Flags: --quick (cross-validate the recipe's frozen phase only,
 // skipping the long unfrozen phase), --cv-only (only the cross-validation), --no-cv (the timing sections only),
-// --size N (default 224), --recipe-time (the default recipe on fold 0 with and without the training workers).
+// --size N (default 224), --recipe-time (the default recipe on fold 0 with and without the training workers),
+// --unfreeze-check [FOLDS] (also unfreeze the default recipe's model on those folds, default
+// all, for DEFAULT_RECIPE.lrRange and 2 epochs, and score it: does unfreezing improve on it?), --no-before (skip
+// LESSON_RECIPE on fold 0, and so the time ratio), --heads N (the default recipe with N heads: an ablation).
 // Prints a table, then one JSON line with every figure (ratios in keys containing "ratio").
 import { configureWasmThreads, wasmThreadCount } from '@bears/backend-wasm/node';
 import * as tf from '@tensorflow/tfjs-core';
@@ -14,7 +17,7 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { promisify } from 'node:util';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cnnLearner, DEFAULT_RECIPE, LESSON_RECIPE, loadLearner, type Recipe } from '../node.js';
+import { cnnLearner, DEFAULT_RECIPE as RECIPE, LESSON_RECIPE, loadLearner, type Recipe } from '../node.js';
 import { crossValidate, meanStd, suspectFiles, type FoldResult } from './cv.js';
 import { forwardFlops } from '../flops.js';
 
@@ -28,6 +31,8 @@ const quick = args.includes('--quick');
 const cvOnly = args.includes('--cv-only');
 const sizeArg = args.indexOf('--size');
 const SIZE = sizeArg >= 0 ? Number(args[sizeArg + 1]) : 224;
+const headsArg = args.indexOf('--heads');
+const DEFAULT_RECIPE: Recipe = headsArg >= 0 ? { ...RECIPE, heads: Number(args[headsArg + 1]) } : RECIPE;
 
 const rows: Array<[string, string]> = [];
 const out: Record<string, number | string> = {};
@@ -267,17 +272,17 @@ async function main(): Promise<void> {
     await rm(root, { recursive: true, force: true });
   }
 
-  // 3b. --recipe-time: the default recipe on fold 0 with unfrozen training on the wasm backend's 2 threads
+  // 3b. --recipe-time: the default recipe plus 2 unfrozen epochs (--unfreeze-epochs 2) on fold 0 with unfrozen training on the wasm backend's 2 threads
   //     (trainWorkers: 1, the path before the workers) and then on the workers (the default), in this process.
   if (args.includes('--recipe-time')) {
     const suspects = await suspectFiles(path.join(BEARS, 'manifest.csv'));
-    const fold0 = async (learner: { trainWorkers?: number }) => (await crossValidate({ root: BEARS, pretrained: MOBILENET, recipe: DEFAULT_RECIPE, frozenOnly: false, suspects, only: [0], learner }))[0]!;
+    const fold0 = async (learner: { trainWorkers?: number }) => (await crossValidate({ root: BEARS, pretrained: MOBILENET, recipe: { ...DEFAULT_RECIPE, unfreezeEpochs: 2 }, frozenOnly: false, suspects, only: [0], learner }))[0]!;
     out.recipe_load_before = loadavg().map((v) => v.toFixed(2)).join(' ');
     const threadsOnly = await fold0({ trainWorkers: 1 });
     const workers = await fold0({});
     out.recipe_load_after = loadavg().map((v) => v.toFixed(2)).join(' ');
-    report('recipe_time_s_2threads', threadsOnly.seconds, 'default recipe on fold 0, unfrozen on 2 wasm threads (no workers)', 's', 1);
-    report('recipe_time_s_2workers', workers.seconds, 'default recipe on fold 0, unfrozen on 2 workers', 's', 1);
+    report('recipe_time_s_2threads', threadsOnly.seconds, 'default recipe + 2 unfrozen epochs on fold 0, unfrozen on 2 wasm threads (no workers)', 's', 1);
+    report('recipe_time_s_2workers', workers.seconds, 'default recipe + 2 unfrozen epochs on fold 0, unfrozen on 2 workers', 's', 1);
     report('recipe_workers_time_ratio', threadsOnly.seconds / workers.seconds, 'recipe speed-up from the workers', 'x', 2);
     out.recipe_fold0_errors = `${threadsOnly.errors}/${threadsOnly.valid} (threads), ${workers.errors}/${workers.valid} (workers)`;
   }
@@ -288,35 +293,56 @@ async function main(): Promise<void> {
   if (!args.includes('--no-cv')) {
     const log = (l: string) => console.error(`  | ${l}`);
     const suspects = await suspectFiles(path.join(BEARS, 'manifest.csv'));
-    const cv = (recipe: Recipe, only?: number[]) => crossValidate({ root: BEARS, pretrained: MOBILENET, recipe, frozenOnly: quick, suspects, log, ...(only ? { only } : {}) });
+    const checkArg = args.indexOf('--unfreeze-check');
+    const checkFolds = checkArg < 0 ? undefined : /^[\d,]+$/.test(args[checkArg + 1] ?? '') ? args[checkArg + 1]!.split(',').map(Number) : [0, 1, 2, 3, 4];
+    const cv = (recipe: Recipe, only?: number[], check?: number[]) =>
+      crossValidate({ root: BEARS, pretrained: MOBILENET, recipe, frozenOnly: quick, suspects, log, ...(only ? { only } : {}), ...(check ? { unfreezeCheck: { epochs: 2, lrRange: recipe.lrRange, folds: check } } : {}) });
+    out.cv_load_before = loadavg().map((v) => v.toFixed(2)).join(' ');
     // Today's recipe and the new defaults, on fold 0, back to back, for the time ratio.
-    const before = (await cv(LESSON_RECIPE, [0]))[0]!;
-    const folds = await cv(DEFAULT_RECIPE);
+    const before = args.includes('--no-before') ? undefined : (await cv(LESSON_RECIPE, [0]))[0]!;
+    const folds = await cv(DEFAULT_RECIPE, undefined, checkFolds);
     const after = folds[0]!;
+    out.cv_load_after = loadavg().map((v) => v.toFixed(2)).join(' ');
     out.cv_mode = quick ? 'frozen phase only (--quick)' : 'full recipe';
     out.cv_recipe = JSON.stringify(DEFAULT_RECIPE);
     out.cv_folds = folds.length;
-    const rate = (f: FoldResult, k: 'errors' | 'ttaErrors' | 'frozenErrors') => (f[k] ?? NaN) / f.valid;
-    const cleanRate = (f: FoldResult, k: 'cleanErrors' | 'ttaCleanErrors' | 'frozenCleanErrors') => (f[k] ?? NaN) / f.clean;
+    const rate = (f: FoldResult, k: 'recipeErrors' | 'errors' | 'ttaErrors' | 'frozenErrors') => (f[k] ?? NaN) / f.valid;
+    const cleanRate = (f: FoldResult, k: 'recipeCleanErrors' | 'cleanErrors' | 'ttaCleanErrors' | 'frozenCleanErrors') => (f[k] ?? NaN) / f.clean;
     const fig = (key: string, values: number[], label: string) => {
       const { mean, std } = meanStd(values);
       report(`${key}_mean`, mean, `${label}, mean of ${values.length} folds`, '', 4);
       report(`${key}_std`, std, `${label}, spread (std over folds)`, '', 4);
       out[`${key}_folds`] = values.map((v) => v.toFixed(4)).join(' ');
     };
-    fig('cv_error_rate', folds.map((f) => rate(f, 'errors')), 'CV error_rate');
-    fig('cv_error_rate_clean', folds.map((f) => cleanRate(f, 'cleanErrors')), 'CV error_rate without the suspect labels');
+    const how = DEFAULT_RECIPE.tta ? 'with tta' : 'plain view';
+    fig('cv_error_rate', folds.map((f) => rate(f, 'recipeErrors')), `CV error_rate (the recipe's predictions: ${how})`);
+    fig('cv_error_rate_clean', folds.map((f) => cleanRate(f, 'recipeCleanErrors')), `CV error_rate without the suspect labels (${how})`);
+    fig('cv_error_rate_plain', folds.map((f) => rate(f, 'errors')), 'CV error_rate, plain view (predict --no-tta)');
+    fig('cv_error_rate_plain_clean', folds.map((f) => cleanRate(f, 'cleanErrors')), 'CV error_rate, plain view, without suspects');
     fig('cv_error_rate_tta', folds.map((f) => rate(f, 'ttaErrors')), 'CV error_rate with tta (4 views)');
     fig('cv_error_rate_tta_clean', folds.map((f) => cleanRate(f, 'ttaCleanErrors')), 'CV error_rate with tta, without suspects');
     if (folds[0]!.frozenErrors !== undefined) {
       fig('cv_error_rate_frozen', folds.map((f) => rate(f, 'frozenErrors')), 'CV error_rate of the frozen head (before unfreezing)');
       fig('cv_error_rate_frozen_clean', folds.map((f) => cleanRate(f, 'frozenCleanErrors')), 'CV frozen head error_rate without suspects');
     }
-    out.cv_errors_per_fold = folds.map((f) => `${f.errors}/${f.valid}`).join(' ');
-    report('recipe_before_fold0_error_rate', before.errors / before.valid, "today's recipe on fold 0: error_rate", '', 4);
-    report('recipe_time_s_before', before.seconds, `today's recipe on fold 0 (${quick ? 'frozen phase' : 'whole recipe'}), incl. loading + extraction`, 's', 1);
-    report('recipe_time_s_after', after.seconds, `the default recipe on fold 0, right after`, 's', 1);
-    report('recipe_time_ratio', after.seconds / before.seconds, 'recipe time, default / today', 'x', 2);
+    const checked = folds.filter((f) => f.unfrozen);
+    if (checked.length > 0) {
+      // The default recipe's model on the checked folds, then the same model after 2 unfrozen epochs.
+      out.cv_unfreeze_check = `the default recipe's model, then unfreeze() and fitOneCycle(2, ${JSON.stringify(DEFAULT_RECIPE.lrRange)}), folds ${checked.map((f) => f.fold).join(',')}`;
+      fig('cv_check_frozen_error_rate', checked.map((f) => rate(f, 'recipeErrors')), `checked folds, the recipe (${how})`);
+      fig('cv_check_unfrozen_error_rate', checked.map((f) => (DEFAULT_RECIPE.tta ? f.unfrozen!.ttaErrors : f.unfrozen!.errors) / f.valid), `checked folds, then unfrozen (${how})`);
+      fig('cv_check_frozen_error_rate_clean', checked.map((f) => cleanRate(f, 'recipeCleanErrors')), `checked folds, the recipe, without suspects`);
+      fig('cv_check_unfrozen_error_rate_clean', checked.map((f) => (DEFAULT_RECIPE.tta ? f.unfrozen!.ttaCleanErrors : f.unfrozen!.cleanErrors) / f.clean), `checked folds, then unfrozen, without suspects`);
+      fig('cv_check_frozen_error_rate_plain', checked.map((f) => rate(f, 'errors')), 'checked folds, the recipe, plain view');
+      fig('cv_check_unfrozen_error_rate_plain', checked.map((f) => f.unfrozen!.errors / f.valid), 'checked folds, then unfrozen, plain view');
+    }
+    out.cv_errors_per_fold = folds.map((f) => `${f.recipeErrors}/${f.valid}`).join(' ');
+    if (before) {
+      report('recipe_before_fold0_error_rate', before.recipeErrors / before.valid, "today's recipe on fold 0: error_rate", '', 4);
+      report('recipe_time_s_before', before.seconds, `today's recipe on fold 0 (${quick ? 'frozen phase' : 'whole recipe'}), incl. loading + extraction`, 's', 1);
+      report('recipe_time_s_after', after.seconds, `the default recipe on fold 0, right after${DEFAULT_RECIPE.tta ? ' (its tta validation included)' : ''}`, 's', 1);
+      report('recipe_time_ratio', after.seconds / before.seconds, 'recipe time, default / today', 'x', 2);
+    }
   }
 
   printReport();

@@ -50,9 +50,9 @@ const values = (l: Learner) => Promise.all([...l.namedWeights().values()].map(as
 const relError = (got: Float32Array, want: Float32Array) =>
   got.reduce((m, v, j) => Math.max(m, Math.abs(v - want[j]!)), 0) / want.reduce((m, v) => Math.max(m, Math.abs(v)), 1e-6);
 
-async function frozenThenUnfrozen(trainWorkers: number) {
+async function frozenThenUnfrozen(trainWorkers: number, extra: Parameters<typeof cnnLearner>[1] = {}) {
   const lines: string[] = [];
-  const learn = await tiny(trainWorkers, lines);
+  const learn = await tiny(trainWorkers, lines, extra);
   try {
     await learn.fitOneCycle(1, 1e-2); // the head moves off its init (frozen: on the main thread)
     learn.unfreeze();
@@ -102,6 +102,14 @@ describe('data-parallel unfrozen training', () => {
     const init = await values(fresh);
     fresh.dispose();
     expect(relError(one.weights[0]!, init[0]!)).toBeGreaterThan(1e-4);
+  }, 120_000);
+
+  it('takes the same steps with a folded ensemble head (heads: 2, twice as wide) on 2 workers as on 1 thread', async () => {
+    const one = await frozenThenUnfrozen(1, { heads: 2 });
+    const two = await frozenThenUnfrozen(2, { heads: 2 });
+    expect(two.lines).toContain('unfrozen training: 2 workers (data parallel, one wasm thread each)');
+    two.losses.forEach((l, i) => expect(Math.abs(l - one.losses[i]!), `loss ${i}`).toBeLessThan(1e-5 * Math.max(1, Math.abs(one.losses[i]!))));
+    two.weights.forEach((w, i) => expect(relError(w, one.weights[i]!), `weight ${i}`).toBeLessThan(1e-5));
   }, 120_000);
 
   it('keeps training on one thread when a batch is one micro-batch (nothing to split)', async () => {

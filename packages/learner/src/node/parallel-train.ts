@@ -143,7 +143,7 @@ export class TrainingPool {
       pretrained: learner.body.pretrained,
       classes: learner.classes,
       // What shapes the replica's forward pass (the rest of the options is the main thread's business).
-      options: JSON.parse(JSON.stringify({ head: o.head, seed: o.seed, bodyBn: o.bodyBn, trainBn: o.trainBn, validResize: o.validResize })) as Record<string, unknown>,
+      options: JSON.parse(JSON.stringify({ head: o.head, heads: learner.heads, seed: o.seed, bodyBn: o.bodyBn, trainBn: o.trainBn, validResize: o.validResize })) as Record<string, unknown>,
       weightNames: named.map(([n]) => n),
       weightShapes: named.map(([, w]) => [...w.shape] as number[]),
     };
