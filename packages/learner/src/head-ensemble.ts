@@ -6,7 +6,7 @@ import type { FeatureCache } from './feature-cache.js';
 import { fitOneCycle } from './fit-one-cycle.js';
 import { createHead, type HeadOptions } from './head.js';
 import type { FitOptions, FitResult, ValidationResult } from './learner-options.js';
-import { crossEntropy, type Metric } from './metrics.js';
+import { crossEntropy, scoreBatches, type Metric } from './metrics.js';
 import { Recorder, type EpochRecord } from './recorder.js';
 import type { TrainBatch } from './train-batch.js';
 import type { TrainingHost } from './training-host.js';
@@ -166,14 +166,7 @@ class MemberHost implements TrainingHost {
       b.x.dispose();
     }
     if (parts.length === 0) throw new LearnerError('the validation set is empty: create the dataset with validPct > 0 to get valid_loss and metrics');
-    const logits = tf.concat(parts, 0);
-    const y = tf.concat(labels, 0);
-    tf.dispose([...parts, ...labels]);
-    const loss = tf.tidy(() => crossEntropy(logits, y).dataSync()[0]!);
-    const metrics: Record<string, number> = {};
-    for (const m of this.owner.metrics) metrics[m.name] = m.compute(logits, y);
-    tf.dispose([logits, y]);
-    return { loss, metrics };
+    return scoreBatches(parts, labels, this.owner.metrics);
   }
 
   save(): Promise<string> {

@@ -14,7 +14,7 @@ import { buildInferenceModel, codecOf, predictImages, type ImageInput, type Pred
 import type { CnnLearnerOptions, FitOptions, FitResult, LrFindOutcome, ValidationResult } from './learner-options.js';
 import { lrFind } from './lr-find.js';
 import { planPhysicalBatch, type BatchPlan } from './memory.js';
-import { crossEntropy, errorRate, type Metric } from './metrics.js';
+import { crossEntropy, errorRate, scoreBatches, type Metric } from './metrics.js';
 import { dropoutCounters, microBatchSizes, packLayout, setDropoutCounters } from './data-parallel.js';
 import type { TrainingPool } from './node/parallel-train.js';
 import type { Normalization } from './normalization.js';
@@ -411,15 +411,7 @@ export class Learner implements TrainingHost {
       }
     }
     if (logitsParts.length === 0) throw new LearnerError('the validation set is empty: create the dataset with validPct > 0 to get valid_loss and metrics');
-    const logits = tf.concat(logitsParts, 0);
-    const labels = tf.concat(labelParts, 0);
-    tf.dispose([...logitsParts, ...labelParts]);
-    const loss = tf.tidy(() => crossEntropy(logits, labels).dataSync()[0]!);
-    const metrics: Record<string, number> = {};
-    for (const m of this.metrics) metrics[m.name] = m.compute(logits, labels);
-    logits.dispose();
-    labels.dispose();
-    return { loss, metrics };
+    return scoreBatches(logitsParts, labelParts, this.metrics);
   }
 
   /**

@@ -22,3 +22,18 @@ export function crossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scala
     return tf.neg(tf.mean(tf.sum(tf.mul(oneHot, tf.logSoftmax(logits)), 1))) as tf.Scalar;
   });
 }
+
+/**
+ * Loss and metrics over a whole validation set, from its batches' logits and labels (disposed here):
+ * the learner and the head ensemble score the same way.
+ */
+export function scoreBatches(logitsParts: tf.Tensor2D[], labelParts: tf.Tensor1D[], metrics: readonly Metric[]): { loss: number; metrics: Record<string, number> } {
+  const logits = tf.concat(logitsParts, 0);
+  const labels = tf.concat(labelParts, 0);
+  tf.dispose([...logitsParts, ...labelParts]);
+  const loss = tf.tidy(() => crossEntropy(logits, labels).dataSync()[0]!);
+  const out: Record<string, number> = {};
+  for (const m of metrics) out[m.name] = m.compute(logits, labels);
+  tf.dispose([logits, labels]);
+  return { loss, metrics: out };
+}
