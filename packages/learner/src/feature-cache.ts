@@ -137,11 +137,16 @@ export class FeatureCache {
     }
   }
 
-  *validBatches(batchSize: number): Generator<{ x: tf.Tensor2D; y: tf.Tensor1D }> {
-    for (let s = 0; s < this.validCount; s += batchSize) {
-      const e = Math.min(this.validCount, s + batchSize);
-      yield { x: tf.tensor2d(this.valid.slice(s * this.dim, e * this.dim), [e - s, this.dim]), y: tf.tensor1d(this.validLabels.slice(s, e), 'int32') };
+  /** A head's logits on the cached validation activations, 256 rows at a time, and the labels of each part. */
+  validLogits(head: (x: tf.Tensor2D) => tf.Tensor2D): { logits: tf.Tensor2D[]; labels: tf.Tensor1D[] } {
+    const logits: tf.Tensor2D[] = [];
+    const labels: tf.Tensor1D[] = [];
+    for (let s = 0; s < this.validCount; s += 256) {
+      const e = Math.min(this.validCount, s + 256);
+      logits.push(tf.tidy(() => head(tf.tensor2d(this.valid.slice(s * this.dim, e * this.dim), [e - s, this.dim]))));
+      labels.push(tf.tensor1d(this.validLabels.slice(s, e), 'int32'));
     }
+    return { logits, labels };
   }
 
   dispose(): void {

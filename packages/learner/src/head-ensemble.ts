@@ -157,16 +157,8 @@ class MemberHost implements TrainingHost {
   }
 
   async validate(): Promise<ValidationResult> {
-    const cache = await this.owner.prepareFeatures();
-    const parts: tf.Tensor2D[] = [];
-    const labels: tf.Tensor1D[] = [];
-    for (const b of cache.validBatches(256)) {
-      parts.push(tf.tidy(() => this.head.apply(b.x, { training: false }) as tf.Tensor2D));
-      labels.push(b.y);
-      b.x.dispose();
-    }
-    if (parts.length === 0) throw new LearnerError('the validation set is empty: create the dataset with validPct > 0 to get valid_loss and metrics');
-    return scoreBatches(parts, labels, this.owner.metrics);
+    const { logits, labels } = (await this.owner.prepareFeatures()).validLogits((x) => this.head.apply(x, { training: false }) as tf.Tensor2D);
+    return scoreBatches(logits, labels, this.owner.metrics);
   }
 
   save(): Promise<string> {

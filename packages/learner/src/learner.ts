@@ -394,23 +394,17 @@ export class Learner implements TrainingHost {
 
   /** Loss and metrics on the validation set (body and head in inference mode). */
   async validate(): Promise<ValidationResult> {
+    if (this.usesFeatureCache()) {
+      const { logits, labels } = (await this.prepareFeatures()).validLogits((x) => this.logits(x, true, false));
+      return scoreBatches(logits, labels, this.metrics);
+    }
     const logitsParts: tf.Tensor2D[] = [];
     const labelParts: tf.Tensor1D[] = [];
-    if (this.usesFeatureCache()) {
-      const cache = await this.prepareFeatures();
-      for (const b of cache.validBatches(256)) {
-        logitsParts.push(tf.tidy(() => this.logits(b.x, true, false)));
-        labelParts.push(b.y);
-        b.x.dispose();
-      }
-    } else {
-      const loader = this.data.loader('valid', { batchSize: Math.min(this.options.batchSize, 16), size: this.inputSize, normalize: this.normalize, validResize: this.validResize, concurrency: this.options.concurrency, codec: await this.codec() });
-      for await (const b of loader) {
-        logitsParts.push(tf.tidy(() => this.logits(b.x, false, false)));
-        labelParts.push(tf.clone(b.y));
-      }
+    const loader = this.data.loader('valid', { batchSize: Math.min(this.options.batchSize, 16), size: this.inputSize, normalize: this.normalize, validResize: this.validResize, concurrency: this.options.concurrency, codec: await this.codec() });
+    for await (const b of loader) {
+      logitsParts.push(tf.tidy(() => this.logits(b.x, false, false)));
+      labelParts.push(tf.clone(b.y));
     }
-    if (logitsParts.length === 0) throw new LearnerError('the validation set is empty: create the dataset with validPct > 0 to get valid_loss and metrics');
     return scoreBatches(logitsParts, labelParts, this.metrics);
   }
 

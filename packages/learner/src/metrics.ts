@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { LearnerError } from './errors.js';
 
 /** A metric over the whole validation set: predictions (logits or probabilities) and int labels. */
 export interface Metric {
@@ -28,6 +29,7 @@ export function crossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scala
  * the learner and the head ensemble score the same way.
  */
 export function scoreBatches(logitsParts: tf.Tensor2D[], labelParts: tf.Tensor1D[], metrics: readonly Metric[]): { loss: number; metrics: Record<string, number> } {
+  if (logitsParts.length === 0) throw new LearnerError('the validation set is empty: create the dataset with validPct > 0 to get valid_loss and metrics');
   const logits = tf.concat(logitsParts, 0);
   const labels = tf.concat(labelParts, 0);
   tf.dispose([...logitsParts, ...labelParts]);
