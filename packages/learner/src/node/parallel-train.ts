@@ -115,14 +115,19 @@ class Replica {
 export class TrainingPool {
   private closed = false;
   private readonly weights: tfl.LayerVariable[];
+  /** Where each weight lies in the packed array sent with every step, and its index by name (fixed for the pool's life). */
+  private readonly layout: ReturnType<typeof packLayout>;
+  private readonly index: Map<string, number>;
 
   private constructor(
     private readonly replicas: Replica[],
-    private readonly spec: ReplicaSpec,
+    spec: ReplicaSpec,
     learner: Learner,
   ) {
     const named = learner.namedWeights();
     this.weights = spec.weightNames.map((n) => named.get(n)!);
+    this.layout = packLayout(spec.weightShapes);
+    this.index = new Map(spec.weightNames.map((n, i) => [n, i]));
   }
 
   get workers(): number {
@@ -166,16 +171,14 @@ export class TrainingPool {
   async step(x: tf.Tensor, y: tf.Tensor1D, sizes: number[], trainable: string[], dropout: number[]): Promise<ParallelGrads> {
     if (this.closed) throw new LearnerError('the training worker pool is closed');
     try {
-      const index = new Map(this.spec.weightNames.map((n, i) => [n, i]));
       const trainIdx = trainable.map((n) => {
-        const i = index.get(n);
+        const i = this.index.get(n);
         if (i === undefined) throw new LearnerError(`data-parallel step: no weight named '${n}' in the replicas`);
         return i;
       });
-      const layout = packLayout(this.spec.weightShapes);
-      const packed = new Float32Array(layout.total);
+      const packed = new Float32Array(this.layout.total);
       const values = await Promise.all(this.weights.map((w) => w.read().data()));
-      values.forEach((v, i) => packed.set(v as Float32Array, layout.offsets[i]));
+      values.forEach((v, i) => packed.set(v as Float32Array, this.layout.offsets[i]));
       const xs = (await x.data()) as Float32Array;
       const ys = Array.from(await y.data());
       const n = y.shape[0];

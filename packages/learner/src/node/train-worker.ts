@@ -18,6 +18,7 @@ if (!port) throw new Error('train-worker.js runs as a worker_thread of the learn
 let learner: Learner | undefined;
 let weights: tfl.LayerVariable[] = [];
 let shapes: number[][] = [];
+let layout = packLayout([]);
 
 async function init(spec: ReplicaSpec): Promise<void> {
   const mod = (await import(spec.backendModule)) as { configureWasmThreads?: (n: number) => void };
@@ -45,12 +46,12 @@ async function init(spec: ReplicaSpec): Promise<void> {
     return w;
   });
   shapes = spec.weightShapes;
+  layout = packLayout(shapes);
 }
 
 async function step(req: StepRequest): Promise<WorkerReply> {
   const t0 = performance.now();
   const l = learner!;
-  const layout = packLayout(shapes);
   tf.tidy(() => {
     weights.forEach((w, i) => w.write(tf.tensor(req.weights.subarray(layout.offsets[i]!, layout.offsets[i]! + layout.sizes[i]!), shapes[i])));
   });
