@@ -5,7 +5,8 @@
 // --size N (default 224), --recipe-time (the default recipe on fold 0 with and without the training workers),
 // --unfreeze-check [FOLDS] (also unfreeze the default recipe's model on those folds, default
 // all, for DEFAULT_RECIPE.lrRange and 2 epochs, and score it: does unfreezing improve on it?), --no-before (skip
-// LESSON_RECIPE on fold 0, and so the time ratio), --heads N (the default recipe with N heads: an ablation).
+// LESSON_RECIPE on fold 0, and so the time ratio), --heads N (the default recipe with N heads: an ablation),
+// --tta-views N (augmented views in tta, default 4: an ablation).
 // Prints a table, then one JSON line with every figure (ratios in keys containing "ratio").
 import { configureWasmThreads, wasmThreadCount } from '@bears/backend-wasm/node';
 import * as tf from '@tensorflow/tfjs-core';
@@ -33,6 +34,8 @@ const sizeArg = args.indexOf('--size');
 const SIZE = sizeArg >= 0 ? Number(args[sizeArg + 1]) : 224;
 const headsArg = args.indexOf('--heads');
 const DEFAULT_RECIPE: Recipe = headsArg >= 0 ? { ...RECIPE, heads: Number(args[headsArg + 1]) } : RECIPE;
+const ttaArg = args.indexOf('--tta-views');
+const TTA_VIEWS = ttaArg >= 0 ? Number(args[ttaArg + 1]) : 4;
 
 const rows: Array<[string, string]> = [];
 const out: Record<string, number | string> = {};
@@ -296,7 +299,7 @@ async function main(): Promise<void> {
     const checkArg = args.indexOf('--unfreeze-check');
     const checkFolds = checkArg < 0 ? undefined : /^[\d,]+$/.test(args[checkArg + 1] ?? '') ? args[checkArg + 1]!.split(',').map(Number) : [0, 1, 2, 3, 4];
     const cv = (recipe: Recipe, only?: number[], check?: number[]) =>
-      crossValidate({ root: BEARS, pretrained: MOBILENET, recipe, frozenOnly: quick, suspects, log, ...(only ? { only } : {}), ...(check ? { unfreezeCheck: { epochs: 2, lrRange: recipe.lrRange, folds: check } } : {}) });
+      crossValidate({ root: BEARS, pretrained: MOBILENET, recipe, frozenOnly: quick, suspects, log, ttaViews: TTA_VIEWS, ...(only ? { only } : {}), ...(check ? { unfreezeCheck: { epochs: 2, lrRange: recipe.lrRange, folds: check } } : {}) });
     out.cv_load_before = loadavg().map((v) => v.toFixed(2)).join(' ');
     // Today's recipe and the new defaults, on fold 0, back to back, for the time ratio.
     const before = args.includes('--no-before') ? undefined : (await cv(LESSON_RECIPE, [0]))[0]!;
@@ -319,7 +322,7 @@ async function main(): Promise<void> {
     fig('cv_error_rate_clean', folds.map((f) => cleanRate(f, 'recipeCleanErrors')), `CV error_rate without the suspect labels (${how})`);
     fig('cv_error_rate_plain', folds.map((f) => rate(f, 'errors')), 'CV error_rate, plain view (predict --no-tta)');
     fig('cv_error_rate_plain_clean', folds.map((f) => cleanRate(f, 'cleanErrors')), 'CV error_rate, plain view, without suspects');
-    fig('cv_error_rate_tta', folds.map((f) => rate(f, 'ttaErrors')), 'CV error_rate with tta (4 views)');
+    fig('cv_error_rate_tta', folds.map((f) => rate(f, 'ttaErrors')), `CV error_rate with tta (${TTA_VIEWS} views)`);
     fig('cv_error_rate_tta_clean', folds.map((f) => cleanRate(f, 'ttaCleanErrors')), 'CV error_rate with tta, without suspects');
     if (folds[0]!.frozenErrors !== undefined) {
       fig('cv_error_rate_frozen', folds.map((f) => rate(f, 'frozenErrors')), 'CV error_rate of the frozen head (before unfreezing)');
