@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MicroBatcher, QueueFullError } from './batcher.js';
+import { DEFAULT_MAX_BATCH_SIZE, MicroBatcher, QueueFullError } from './batcher.js';
 import type { Prediction } from '@bears/learner';
 
 /** A fake model: the prediction of row i is its first value; a NaN row makes the whole pass throw. */
@@ -28,6 +28,15 @@ describe('MicroBatcher', () => {
     expect(out.map((p) => p.index)).toEqual([0, 1, 2, 3, 4, 5, 6]);
     expect(sizes).toEqual([3, 3, 1]);
     expect(b.depth).toBe(0);
+  });
+
+  it('without maxBatchSize, a pass holds at most DEFAULT_MAX_BATCH_SIZE (8) images', async () => {
+    expect(DEFAULT_MAX_BATCH_SIZE).toBe(8); // the help text, the README and the bench's row say 8
+    const sizes: number[] = [];
+    const b = new MicroBatcher(fakeRun(sizes), 2);
+    expect(b.maxBatchSize).toBe(DEFAULT_MAX_BATCH_SIZE);
+    await Promise.all(Array.from({ length: 2 * DEFAULT_MAX_BATCH_SIZE + 1 }, (_, v) => b.submit(Float32Array.of(v, 0))));
+    expect(sizes).toEqual([DEFAULT_MAX_BATCH_SIZE, DEFAULT_MAX_BATCH_SIZE, 1]);
   });
 
   it('one bad input never fails its batch mates: the batch is retried image by image', async () => {

@@ -1,7 +1,10 @@
 import type { Prediction } from '@bears/learner';
 
+/** Most images in one forward pass unless configured. */
+export const DEFAULT_MAX_BATCH_SIZE = 8;
+
 export interface BatcherOptions {
-  /** Most images in one forward pass (default 8; 1 turns batching off). */
+  /** Most images in one forward pass (default DEFAULT_MAX_BATCH_SIZE; 1 turns batching off). */
   maxBatchSize?: number;
   /** How long an idle batcher waits for batch mates after the first request (ms, default 2). */
   maxWaitMs?: number;
@@ -62,7 +65,7 @@ export class MicroBatcher {
     private readonly inputLength: number,
     private readonly options: BatcherOptions = {},
   ) {
-    this.maxBatchSize = Math.max(1, options.maxBatchSize ?? 8);
+    this.maxBatchSize = Math.max(1, options.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE);
     this.maxWaitMs = Math.max(0, options.maxWaitMs ?? 2);
     this.maxQueue = Math.max(1, options.maxQueue ?? 64);
   }

@@ -1,6 +1,6 @@
 export { createPredictor, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_PIXELS } from './app.js';
 export type { PredictorApp, PredictorOptions, RequestLog } from './app.js';
-export { MicroBatcher, QueueFullError } from './batcher.js';
+export { DEFAULT_MAX_BATCH_SIZE, MicroBatcher, QueueFullError } from './batcher.js';
 export type { BatcherOptions } from './batcher.js';
 export { HttpError, errorBody } from './errors.js';
 export type { ErrorBody } from './errors.js';

@@ -5,9 +5,9 @@ import { cpus } from 'node:os';
 
 const TICK_MS = 10; // USER_HZ is 100 on every Linux the bench runs on
 
-function stat(pid: number | string): { ppid: number; cpuMs: number } | undefined {
+function stat(pid: number | string, file = `/proc/${pid}/stat`): { ppid: number; cpuMs: number } | undefined {
   try {
-    const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const s = readFileSync(file, 'utf8');
     const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
     return { ppid: Number(f[1]), cpuMs: (Number(f[11]) + Number(f[12])) * TICK_MS };
   } catch {
@@ -17,11 +17,20 @@ function stat(pid: number | string): { ppid: number; cpuMs: number } | undefined
 
 /** CPU ms (user + system, every thread) of a process and its live descendants; NaN without /proc. */
 export function cpuMsOfTree(root: number): number {
+  return cpuOfTree(root).all;
+}
+
+/**
+ * CPU ms of a process and its live descendants: every thread (`all`) and their main threads only
+ * (`main`: JavaScript, the HTTP stack and, on one wasm thread, the forward pass; the rest is sharp's
+ * libvips and libuv threads, V8's GC helpers and wasm's extra threads). NaN without /proc.
+ */
+export function cpuOfTree(root: number): { all: number; main: number } {
   let pids: string[];
   try {
     pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d));
   } catch {
-    return Number.NaN;
+    return { all: Number.NaN, main: Number.NaN };
   }
   const children = new Map<number, number[]>();
   const cpu = new Map<number, number>();
@@ -31,14 +40,16 @@ export function cpuMsOfTree(root: number): number {
     cpu.set(Number(p), s.cpuMs);
     children.set(s.ppid, [...(children.get(s.ppid) ?? []), Number(p)]);
   }
-  if (!cpu.has(root)) return Number.NaN;
-  let total = 0;
+  if (!cpu.has(root)) return { all: Number.NaN, main: Number.NaN };
+  let all = 0;
+  let main = 0;
   for (const stack = [root]; stack.length; ) {
     const p = stack.pop()!;
-    total += cpu.get(p) ?? 0;
+    all += cpu.get(p) ?? 0;
+    main += stat(p, `/proc/${p}/task/${p}/stat`)?.cpuMs ?? 0;
     stack.push(...(children.get(p) ?? []));
   }
-  return total;
+  return { all, main };
 }
 
 /** Busy CPU ms of the whole machine (all cores) since boot, from /proc/stat. */

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { parseThreads, type WasmThreads } from '@bears/backend-wasm/node';
+import { DEFAULT_MAX_BATCH_SIZE } from '../batcher.js';
 
 /** Everything `bears serve` and apps/server accept, as flags or environment variables. */
 export interface ServeConfig {
@@ -66,7 +67,7 @@ export const serveHelp = [
   '--threads <n|auto>       wasm threads per process (BEARS_THREADS, default auto: every core, or cores / workers)',
   '--max-body-bytes <n>     largest request body (BEARS_MAX_BODY_BYTES, default 10485760)',
   '--max-pixels <n>         largest image, read from its header (BEARS_MAX_PIXELS, default 40000000)',
-  '--max-batch-size <n>     most images per forward pass (BEARS_MAX_BATCH_SIZE, default 8)',
+  `--max-batch-size <n>     most images per forward pass (BEARS_MAX_BATCH_SIZE, default ${DEFAULT_MAX_BATCH_SIZE})`,
   '--max-wait-ms <n>        wait for batch mates when idle (BEARS_MAX_WAIT_MS, default 2)',
   '--max-queue <n>          queued predictions before 503 (BEARS_MAX_QUEUE, default 64)',
   '--max-batch-images <n>   images per /predict/batch request (BEARS_MAX_BATCH_IMAGES, default 32)',

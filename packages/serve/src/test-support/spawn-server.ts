@@ -14,7 +14,7 @@ export interface ChildServer {
 export const exited = (child: ChildProcess) => new Promise<number | null>((r) => (child.exitCode !== null ? r(child.exitCode) : child.once('exit', (c) => r(c))));
 
 /** Runs `runServe(parseServeArgs(args))` from dist in a child process, as `bears serve` and apps/server do. */
-export function spawnServer(args: string[], options: { nice?: boolean } = {}): Promise<ChildServer> {
+export function spawnServer(args: string[], options: { nice?: boolean; env?: Record<string, string> } = {}): Promise<ChildServer> {
   const code = `import { runServe, parseServeArgs } from ${JSON.stringify(NODE_ENTRY)};
 const s = await runServe(parseServeArgs(process.argv.slice(1)));
 console.error(JSON.stringify({ listening: s.port }));
@@ -22,7 +22,7 @@ await s.closed;
 console.error('closed');`;
   const argv = [process.execPath, '--input-type=module', '-e', code, ...args];
   const [cmd, ...rest] = options.nice ? ['nice', '-n', '10', ...argv] : argv;
-  const child = spawn(cmd!, rest, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(cmd!, rest, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   return new Promise((resolve, reject) => {
