@@ -2,6 +2,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_RECIPE } from '@bears/learner';
 import { SHARED, runCli } from './test-support/run-cli.js';
 
 const BEARS = join(SHARED, 'data/bears');
@@ -43,10 +44,10 @@ describe('bears: verify -> train -> predict on a subset of the bears', () => {
     expect(r.json.epochs.map((e: { phase: string }) => e.phase)).toEqual(['frozen', 'unfrozen']);
     // The default frozen phase trains 5 heads and folds them into one; validation is also reported with tta.
     expect(r.json.ensemble).toMatchObject({ heads: 5 });
-    expect(r.json.tta).toMatchObject({ views: 4 });
+    expect(r.json.tta).toMatchObject({ views: DEFAULT_RECIPE.ttaViews });
     expect(typeof r.json.tta.error_rate).toBe('number');
     expect(r.stderr).toMatch(/^ensemble of 5 heads, folded into one head: valid_loss /m);
-    expect(r.stderr).toMatch(/^tta \(plain view \+ 4 augmented views/m);
+    expect(r.stderr).toMatch(new RegExp(`^tta \\(plain view \\+ ${DEFAULT_RECIPE.ttaViews} augmented views`, "m"));
     const e = r.json.epochs[0];
     for (const k of ['epoch', 'train_loss', 'valid_loss', 'error_rate', 'seconds']) expect(typeof e[k], k).toBe('number');
     for (const f of ['metadata.json', 'model.json', 'losses.png', 'metrics.json']) expect(existsSync(join(model, f)), f).toBe(true);

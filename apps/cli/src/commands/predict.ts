@@ -1,3 +1,4 @@
+import { DEFAULT_RECIPE as R } from '@bears/learner';
 import { loadLearner } from '@bears/learner/node';
 import { existingDir, existingFile, requirePositional } from '../args.js';
 import { startBackend } from '../backend.js';
@@ -11,8 +12,8 @@ export const predict: Command = {
   details: [
     '<model-dir>          a folder written by `bears train --out` (or learner.export())',
     '<image...>           image files (JPEG, PNG, WEBP, ...)',
-    '--no-tta             the plain view only (default: test-time augmentation, the plain view mixed with 4',
-    '                     augmented views as fastai\'s tta; 5 forward passes per photo, fewer errors)',
+    `--no-tta             the plain view only (default: test-time augmentation, the plain view mixed with ${R.ttaViews}`,
+    `                     augmented views as fastai's tta; ${R.ttaViews + 1} forward passes per photo, fewer errors)`,
   ],
   examples: ['bears predict model teddy.jpg', 'bears predict model photos/*.jpg --json'],
   options: { 'no-tta': { type: 'boolean', default: false } },
@@ -33,7 +34,7 @@ export const predict: Command = {
     // One at a time so a corrupt image fails alone, with its name, instead of the whole batch.
     for (const [i, path] of paths.entries()) {
       try {
-        const p = await model.predict(path, { tta: !values['no-tta'] });
+        const p = await model.predict(path, { tta: values['no-tta'] ? false : { n: R.ttaViews } });
         const probabilities = Object.fromEntries(model.classes.map((c, k) => [c, p.probabilities[k]!]));
         predictions.push({ file: files[i]!, label: p.label, probabilities });
         const ranked = Object.entries(probabilities).sort((a, b) => b[1] - a[1]);

@@ -90,12 +90,12 @@ export const train: Command = {
         const note = unfreezeJumpNote(frozen.epochs, unfrozen.epochs);
         if (note) table(note);
       }
-      // The validation report as `bears predict` labels photos: with tta, the plain view mixed with 4 augmented ones.
+      // The validation report as `bears predict` labels photos: with tta, the plain view mixed with R.ttaViews augmented ones.
       let ttaReport: { views: number; valid_loss: number; error_rate: number | null } | undefined;
       if (useTta && data.valid.length > 0) {
-        const t = await tta(learn, { n: 4 });
-        ttaReport = { views: 4, valid_loss: t.loss, error_rate: t.metrics.error_rate ?? null };
-        table(`tta (plain view + 4 augmented views, what bears predict does): valid_loss ${t.loss.toFixed(6)}${t.metrics.error_rate === undefined ? '' : ` error_rate ${t.metrics.error_rate.toFixed(6)}`}`);
+        const t = await tta(learn, { n: R.ttaViews });
+        ttaReport = { views: R.ttaViews, valid_loss: t.loss, error_rate: t.metrics.error_rate ?? null };
+        table(`tta (plain view + ${R.ttaViews} augmented views, what bears predict does): valid_loss ${t.loss.toFixed(6)}${t.metrics.error_rate === undefined ? '' : ` error_rate ${t.metrics.error_rate.toFixed(6)}`}`);
       }
       await mkdir(outDir, { recursive: true });
       await learn.export(outDir);

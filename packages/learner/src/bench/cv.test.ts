@@ -35,14 +35,13 @@ describe('crossValidate', () => {
     const res = await crossValidate({
       root,
       pretrained: modelDir,
-      recipe: { cacheViews: 1, epochs: 1, lr: 1e-2, heads: 2, unfreezeEpochs: 1, lrRange: [1e-4, 1e-3], tta: true },
+      recipe: { cacheViews: 1, epochs: 1, lr: 1e-2, heads: 2, unfreezeEpochs: 1, lrRange: [1e-4, 1e-3], tta: true, ttaViews: 2 },
       frozenOnly: false,
       folds: 3,
       only: [0, 2],
       suspects: new Set(['red/0.png', 'green/1.png', 'blue/2.png', 'red/3.png']),
       learner: { arch: customArch({ source: modelDir, cut: 'feat', normalize: unitStats, inputSize: 32 }), batchSize: 8 },
       size: 32,
-      ttaViews: 2,
     });
     expect(res.map((r) => r.fold)).toEqual([0, 2]);
     for (const r of res) {
@@ -62,7 +61,7 @@ describe('crossValidate', () => {
     const [check] = await crossValidate({
       root,
       pretrained: modelDir,
-      recipe: { cacheViews: 1, epochs: 1, lr: 1e-2, heads: 1, unfreezeEpochs: 0, lrRange: [1e-4, 1e-3], tta: false },
+      recipe: { cacheViews: 1, epochs: 1, lr: 1e-2, heads: 1, unfreezeEpochs: 0, lrRange: [1e-4, 1e-3], tta: false, ttaViews: 3 },
       unfreezeCheck: { epochs: 1, lrRange: [1e-5, 1e-4] },
       frozenOnly: false,
       folds: 3,

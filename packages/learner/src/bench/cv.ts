@@ -88,6 +88,7 @@ export interface CvOptions {
   folds?: number;
   seed?: number;
   suspects: Set<string>;
+  /** Augmented views in tta (default: the recipe's ttaViews). */
   ttaViews?: number;
   log?: (line: string) => void;
   /** Also unfreeze the recipe's model afterwards and score it (not timed): does unfreezing improve on it? */
@@ -129,7 +130,7 @@ export async function crossValidate(options: CvOptions): Promise<FoldResult[]> {
       const clean = rel.filter((r) => !options.suspects.has(r)).length;
       const score = async (): Promise<FoldScore & { seconds: number }> => {
         const t = performance.now();
-        const r = await tta(learn, { n: options.ttaViews ?? 4 });
+        const r = await tta(learn, { n: options.ttaViews ?? options.recipe.ttaViews });
         const plain = count(argmaxRows(r.plainProbs, c));
         const aug = count(argmaxRows(r.probs, c));
         return { ...plain, ttaErrors: aug.errors, ttaCleanErrors: aug.cleanErrors, seconds: (performance.now() - t) / 1000 };

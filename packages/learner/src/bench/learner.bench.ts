@@ -6,7 +6,7 @@
 // --unfreeze-check [FOLDS] (also unfreeze the default recipe's model on those folds, default
 // all, for DEFAULT_RECIPE.lrRange and 2 epochs, and score it: does unfreezing improve on it?), --no-before (skip
 // LESSON_RECIPE on fold 0, and so the time ratio), --heads N (the default recipe with N heads: an ablation),
-// --tta-views N (augmented views in tta, default 4: an ablation).
+// --tta-views N (augmented views in tta, default the recipe's: an ablation).
 // Prints a table, then one JSON line with every figure (ratios in keys containing "ratio").
 import { configureWasmThreads, wasmThreadCount } from '@bears/backend-wasm/node';
 import * as tf from '@tensorflow/tfjs-core';
@@ -35,7 +35,7 @@ const SIZE = sizeArg >= 0 ? Number(args[sizeArg + 1]) : 224;
 const headsArg = args.indexOf('--heads');
 const DEFAULT_RECIPE: Recipe = headsArg >= 0 ? { ...RECIPE, heads: Number(args[headsArg + 1]) } : RECIPE;
 const ttaArg = args.indexOf('--tta-views');
-const TTA_VIEWS = ttaArg >= 0 ? Number(args[ttaArg + 1]) : 4;
+const TTA_VIEWS = ttaArg >= 0 ? Number(args[ttaArg + 1]) : DEFAULT_RECIPE.ttaViews;
 
 const rows: Array<[string, string]> = [];
 const out: Record<string, number | string> = {};
