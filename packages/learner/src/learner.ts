@@ -174,10 +174,6 @@ export class Learner implements TrainingHost {
       codec: await this.codec(),
       onProgress: options.onProgress,
       fuse: this.backend?.name === 'wasm',
-      // On wasm threads, decode between forward passes: a decode running during one takes a core from
-      // XNNPACK's pool, which meets at the end of every operator, so the whole pass waits for it
-      // (extraction of 81 images on 2 cores: 0.98 s so, 1.03 s with 2 batches decoded ahead).
-      ...(this.backend?.name === 'wasm' && (this.backend.capabilities.threads ?? 1) > 1 ? { prefetch: 0 } : {}),
     });
     this.log(
       `cached body activations: ${this.data.train.length} train images x ${this.cache.views} augmented view${this.cache.views > 1 ? 's' : ''} + ${this.data.valid.length} valid in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
