@@ -136,6 +136,39 @@ describe('batch loader on synthetic colours', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it('prefetch 0 decodes nothing while the consumer holds a batch, and gives the same batches in the same order', async () => {
+    const one = ds.train[0]!;
+    const items = Array.from({ length: 50 }, (_, i) => ({ file: one.file, label: i % 3 }));
+    const { BatchLoader } = await import('./loader.js');
+    const loader = new BatchLoader(items, 'train', { size: 16, seed: 1, batchSize: 16, prefetch: 0 });
+    const before = tf.memory().numTensors;
+    const sizes: number[] = [];
+    for await (const b of loader) {
+      sizes.push(b.x.shape[0]!);
+      const decoded = loader.stats.decoded;
+      // Time for any started decode to land: none may have started.
+      await new Promise((r) => setTimeout(r, 50));
+      expect(loader.stats.decoded).toBe(decoded);
+      expect(decoded).toBe(sizes.reduce((a, n) => a + n, 0));
+      expect(tf.memory().numTensors).toBe(before + 2);
+    }
+    expect(sizes).toEqual([16, 16, 16, 2]);
+    expect(tf.memory().numTensors).toBe(before);
+    // The same pixels, labels and order as the prefetching loader (augmented and shuffled: seeded per position).
+    const opts = { size: 16, seed: 3, batchSize: 16 };
+    const ahead = await collect(new BatchLoader(items.map((it, i) => ({ ...it, label: i % 3 })), 'train', { ...opts, prefetch: 2 }));
+    const lazy = await collect(new BatchLoader(items.map((it, i) => ({ ...it, label: i % 3 })), 'train', { ...opts, prefetch: 0 }));
+    expect(lazy.map((b) => b.y)).toEqual(ahead.map((b) => b.y));
+    lazy.forEach((b, i) => expect(Array.from(b.x)).toEqual(Array.from(ahead[i]!.x)));
+    // With prefetch 1 the next batch is decoded while the consumer holds this one.
+    const eager = new BatchLoader(items, 'train', { ...opts, prefetch: 1 });
+    for await (const b of eager) {
+      await new Promise((r) => setTimeout(r, 200));
+      expect(eager.stats.decoded).toBeGreaterThan(b.x.shape[0]!);
+      break;
+    }
+  });
+
   it('names a corrupt file, or skips it with a warning', async () => {
     const dirty = await colourDataset({ red: 5, blue: 5 });
     const bad = path.join(dirty, 'red', 'red_002.png');

@@ -31,7 +31,10 @@ export interface LoaderOptions {
   epoch?: number;
   /** Images decoded at once (default: 2 x CPU cores, 2..8). */
   concurrency?: number;
-  /** Batches prepared ahead of the one being consumed (default 2). */
+  /**
+   * Batches prepared ahead of the one being consumed (default 2). 0: none; each batch is decoded
+   * when asked for, so decoding never competes with the consumer's work (a forward pass on every core).
+   */
   prefetch?: number;
   /** Drop a last batch smaller than batchSize (default false). */
   dropLast?: boolean;
@@ -142,9 +145,12 @@ export class BatchLoader implements AsyncIterable<Batch> {
     let current: Batch | undefined;
     try {
       while (started < nBatches && pending.length <= this.prefetch) startNext();
-      while (pending.length > 0) {
+      for (;;) {
+        // prefetch 0: the next batch starts only when asked for, not while the consumer works.
+        if (pending.length === 0 && started < nBatches) startNext();
+        if (pending.length === 0) break;
         const assembled = await pending.shift()!;
-        if (started < nBatches) startNext();
+        if (started < nBatches && this.prefetch > 0) startNext();
         if (assembled.items.length === 0) continue;
         const n = assembled.items.length;
         const s = this.size;

@@ -146,7 +146,7 @@ export class ExportedModel {
   async predictBatch(images: ImageInput[], options: { batchSize?: number; tta?: boolean | TtaOptions } = {}): Promise<Prediction[]> {
     const ctx = { ...this.input, classes: this.classes, codec: await this.codec() };
     if (options.tta) return predictTta(this.model, images, ctx, options.tta === true ? {} : options.tta);
-    return predictImages(this.model, images, { ...ctx, batchSize: options.batchSize });
+    return predictImages(this.model, images, { ...ctx, batchSize: options.batchSize, fuse: this.backend?.name === 'wasm' });
   }
 
   /** One input as model input floats (size*size*3): what predict feeds the model; for micro-batching. */

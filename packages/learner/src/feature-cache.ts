@@ -3,6 +3,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import type { ImageCodec } from '@bears/backend';
 import { Rng, type Batch, type Item, type LoaderOptions, type ValidResize } from '@bears/data';
 import { LearnerError } from './errors.js';
+import { fusedInference } from './fused-inference.js';
 import { concatPool } from './head.js';
 import type { Normalization } from './normalization.js';
 
@@ -30,6 +31,10 @@ export interface FeatureCacheOptions {
   /** Decodes the images (the learner's backend codec). */
   codec?: ImageCodec;
   onProgress?: (p: { phase: string; done: number; total: number }) => void;
+  /** Fuse the frozen body's batch norm + relu6 pairs (same outputs; on the wasm backend). */
+  fuse?: boolean;
+  /** Batches decoded ahead while the body runs (the loader's prefetch; 0 on a forward that takes every core). */
+  prefetch?: number;
 }
 
 function permutation(n: number, seed: number): number[] {
@@ -85,12 +90,13 @@ export class FeatureCache {
         epoch: view,
         concurrency: options.concurrency,
         dropLast: false,
+        ...(options.prefetch !== undefined ? { prefetch: options.prefetch } : {}),
         ...(options.validResize ? { validResize: options.validResize } : {}),
         ...(options.seed !== undefined ? { seed: options.seed } : {}),
         ...(options.codec ? { codec: options.codec } : {}),
       });
       for await (const b of loader) {
-        const pooled = tf.tidy(() => concatPool(body.apply(b.x, { training: false }) as tf.Tensor4D));
+        const pooled = fusedInference(body, options.fuse ?? false, () => tf.tidy(() => concatPool(body.apply(b.x, { training: false }) as tf.Tensor4D)));
         const vals = (await pooled.data()) as Float32Array;
         const dim = pooled.shape[1];
         const bs = pooled.shape[0];

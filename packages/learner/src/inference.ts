@@ -3,6 +3,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { codecForRuntime, detectRuntime, tensorToRgb, type ActiveBackend, type ImageCodec, type RgbImage } from '@bears/backend';
 import { decodeForModel, defaultConcurrency, ImageLoadError, preprocess, type Normalization, type ValidResize } from '@bears/data';
 import { LearnerError } from './errors.js';
+import { fusedInference } from './fused-inference.js';
 import { concatPoolLayers } from './head.js';
 
 /**
@@ -99,11 +100,11 @@ export function toPredictions(probs: Float32Array, k: number, classes: string[])
 }
 
 /** Runs a probabilities model on n already-preprocessed inputs (n*size*size*3 floats). */
-export async function runPrepared(model: tfl.LayersModel, batch: Float32Array, n: number, size: number): Promise<Float32Array> {
+export async function runPrepared(model: tfl.LayersModel, batch: Float32Array, n: number, size: number, fuse = false): Promise<Float32Array> {
   if (!(batch instanceof Float32Array) || !Number.isInteger(n) || n < 1 || batch.length !== n * size * size * 3) {
     throw new LearnerError(`predictPrepared: expected ${n} x ${size} x ${size} x 3 floats, got ${batch?.length}`);
   }
-  const probs = tf.tidy(() => model.predict(tf.tensor4d(batch, [n, size, size, 3])) as tf.Tensor2D);
+  const probs = fusedInference(model, fuse, () => tf.tidy(() => model.predict(tf.tensor4d(batch, [n, size, size, 3])) as tf.Tensor2D));
   try {
     return (await probs.data()) as Float32Array;
   } finally {
@@ -145,7 +146,7 @@ async function prepareChunk(chunk: ImageInput[], ctx: InputSpec & { codec: Image
 export async function predictImages(
   model: tfl.LayersModel,
   images: ImageInput[],
-  ctx: InputSpec & { classes: string[]; codec: ImageCodec; batchSize?: number },
+  ctx: InputSpec & { classes: string[]; codec: ImageCodec; batchSize?: number; fuse?: boolean },
 ): Promise<Prediction[]> {
   if (!Array.isArray(images)) throw new LearnerError('predictBatch: expected an array of images');
   const bs = ctx.batchSize ?? 16;
@@ -159,7 +160,7 @@ export async function predictImages(
     pending = k + 1 < chunks.length ? prepareChunk(chunks[k + 1]!, ctx, limit) : undefined;
     // Awaited next round; this only keeps a failure from counting as unhandled if the forward throws first.
     pending?.catch(() => {});
-    const probs = await runPrepared(model, batch, chunks[k]!.length, ctx.inputSize);
+    const probs = await runPrepared(model, batch, chunks[k]!.length, ctx.inputSize, ctx.fuse);
     out.push(...toPredictions(probs, ctx.classes.length, ctx.classes));
   }
   return out;

@@ -173,6 +173,7 @@ export class Learner implements TrainingHost {
       seed: this.options.seed,
       codec: await this.codec(),
       onProgress: options.onProgress,
+      fuse: this.backend?.name === 'wasm',
     });
     this.log(
       `cached body activations: ${this.data.train.length} train images x ${this.cache.views} augmented view${this.cache.views > 1 ? 's' : ''} + ${this.data.valid.length} valid in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
@@ -556,7 +557,7 @@ export class Learner implements TrainingHost {
   }
 
   async predictBatch(images: ImageInput[]): Promise<Prediction[]> {
-    return predictImages(this.inferenceModel(), images, { classes: this.classes, inputSize: this.inputSize, normalize: this.normalize, resize: this.validResize, codec: await this.codec() });
+    return predictImages(this.inferenceModel(), images, { classes: this.classes, inputSize: this.inputSize, normalize: this.normalize, resize: this.validResize, codec: await this.codec(), fuse: this.backend?.name === 'wasm' });
   }
 
   /**
