@@ -93,7 +93,7 @@ async function threadsChild(threads: number, trainWorkers?: number): Promise<voi
     await learn.closeWorkers();
     learn.dispose();
     const clf = await loadLearner(exportDir);
-    await clf.predictBatch(files.slice(0, 4), { batchSize: 16 });
+    await clf.predictBatch(files.slice(0, 16), { batchSize: 16 }); // warm-up at the timed batch shape
     t = now();
     await clf.predictBatch(files, { batchSize: 16 });
     times.predict = (now() - t) / 1000;
