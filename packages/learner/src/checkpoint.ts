@@ -20,13 +20,15 @@ export interface CheckpointTarget {
   readonly classes: string[];
   readonly inputSize: number;
   readonly isFrozen: boolean;
+  /** The first body group that trains while unfrozen (freezeTo). */
+  readonly trainsFrom: number;
   readonly epochsTrained: number;
   readonly recorder: Recorder;
   namedWeights(): Map<string, tfl.LayerVariable>;
   variableNames(): Map<string, string>;
   optimizerState(): Promise<OptimizerState | undefined>;
   currentFitState(): FitState | undefined;
-  restoreState(state: { optimizer?: OptimizerState; recorder?: Recorder; frozen: boolean; epochsTrained: number }): void;
+  restoreState(state: { optimizer?: OptimizerState; recorder?: Recorder; frozen: boolean; trainFrom?: number; epochsTrained: number }): void;
 }
 
 interface TensorSpec {
@@ -43,6 +45,8 @@ interface CheckpointJson {
   classes: string[];
   inputSize: number;
   frozen: boolean;
+  /** freezeTo's group when unfrozen and not 0 (absent in older checkpoints: the whole body trained). */
+  trainFrom?: number;
   epochsTrained: number;
   fitState?: FitState;
   weights: TensorSpec[];
@@ -121,6 +125,7 @@ export async function saveCheckpoint(learner: CheckpointTarget, name: string): P
     classes: learner.classes,
     inputSize: learner.inputSize,
     frozen: learner.isFrozen,
+    ...(!learner.isFrozen && learner.trainsFrom ? { trainFrom: learner.trainsFrom } : {}),
     epochsTrained: learner.epochsTrained,
     ...(learner.currentFitState() ? { fitState: learner.currentFitState() } : {}),
     weights: weightSpecs,
@@ -224,6 +229,6 @@ export async function loadCheckpoint(learner: CheckpointTarget, name: string, op
     w!.write(t);
     t.dispose();
   }
-  learner.restoreState({ optimizer, recorder: Recorder.fromJSON(json.recorder), frozen: json.frozen, epochsTrained: json.epochsTrained });
+  learner.restoreState({ optimizer, recorder: Recorder.fromJSON(json.recorder), frozen: json.frozen, trainFrom: json.trainFrom, epochsTrained: json.epochsTrained });
   return json.fitState;
 }

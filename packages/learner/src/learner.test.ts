@@ -250,6 +250,32 @@ describe('unfrozen training', () => {
     learn.dispose();
   });
 
+  it("freezeTo(1) trains the later body group and the head, leaving the first group's weights as they were (fastai's freeze_to)", async () => {
+    const learn = await tinyLearner({ physicalBatchSize: 8 });
+    await learn.fitOneCycle(1, 1e-2);
+    expect(() => learn.freezeTo(3)).toThrow(/expected a layer group 0, 1 or 2, got 3/);
+    learn.freezeTo(1);
+    expect(learn.isFrozen).toBe(false);
+    expect(learn.layerGroups[0]!.some((v) => v.trainable)).toBe(false);
+    expect(learn.layerGroups[1]!.every((v) => v.trainable)).toBe(true);
+    const read = (g: number) => Promise.all(learn.layerGroups[g]!.map(async (v) => new Float32Array(await v.data())));
+    const [g0, g1] = [await read(0), await read(1)];
+    await learn.fitOneCycle(1, [1e-4, 1e-2]);
+    expect(await read(0)).toEqual(g0);
+    expect((await read(1)).some((a, i) => a.some((v, j) => v !== g1[i]![j]))).toBe(true);
+    // A checkpoint keeps the group: loading it goes on training the same layers.
+    await learn.save('from1');
+    learn.freeze();
+    await learn.load('from1');
+    expect(learn.trainsFrom).toBe(1);
+    expect(learn.layerGroups[0]!.some((v) => v.trainable)).toBe(false);
+    learn.freezeTo(2);
+    expect(learn.isFrozen).toBe(true);
+    learn.freezeTo(0);
+    expect(learn.layerGroups.flat().every((v) => v.trainable)).toBe(true);
+    learn.dispose();
+  });
+
   it("without a learning rate, fitOneCycle uses fastai v1's default slice(3e-3): the body groups at a tenth; a number is every group's", async () => {
     const learn = await tinyLearner({ physicalBatchSize: 8 });
     learn.unfreeze();

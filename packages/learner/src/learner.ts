@@ -47,6 +47,8 @@ export class Learner implements TrainingHost {
   /** Epochs trained so far (all fits), mixed into the loader's shuffle/augmentation seeds. */
   epochsTrained = 0;
   private frozen = true;
+  /** The first layer group that trains while unfrozen (freezeTo). */
+  private trainFrom = 0;
   private optimizer?: AdamW;
   private cache?: FeatureCache;
   /** Bumped whenever body weights change, so cached activations are never stale. */
@@ -103,6 +105,11 @@ export class Learner implements TrainingHost {
     return this.frozen;
   }
 
+  /** While unfrozen, the first body group that trains (0: the whole body; freezeTo(1): the later group only). */
+  get trainsFrom(): number {
+    return this.frozen ? 2 : this.trainFrom;
+  }
+
   /** Parameter groups: [body group 1, body group 2, head]. */
   get layerGroups(): tf.Variable[][] {
     return this.groupVars;
@@ -121,10 +128,23 @@ export class Learner implements TrainingHost {
 
   /** Trains the whole network. */
   unfreeze(): void {
-    for (const l of this.body.model.layers) l.trainable = true;
+    this.freezeTo(0);
+  }
+
+  /**
+   * fastai's freeze_to(n): body groups before `n` stay frozen (inference mode, no gradients: the
+   * backward pass stops at the first trainable layer), the later ones and the head train.
+   * 0 is unfreeze(), 2 is freeze().
+   */
+  freezeTo(n: number): void {
+    if (n !== 0 && n !== 1 && n !== 2) throw new LearnerError(`freezeTo: expected a layer group 0, 1 or 2, got ${String(n)}`);
+    if (n === 2) return this.freeze();
+    const frozenLayers = new Set<tfl.layers.Layer>(n === 1 ? this.body.groups[0] : []);
+    for (const l of this.body.model.layers) l.trainable = !frozenLayers.has(l);
     // The losses plot marks where the body started to train (a jump or a dip there has a cause).
     if (this.frozen) this.recorder.markPhase('unfrozen');
     this.frozen = false;
+    this.trainFrom = n;
   }
 
   private get bodyBnTraining(): boolean {
@@ -228,7 +248,7 @@ export class Learner implements TrainingHost {
       const bn = new Set(this.body.model.layers.filter((l) => l.getClassName() === 'BatchNormalization').flatMap((l) => l.trainableWeights.map((w) => w.read())));
       return [...this.groupVars[0], ...this.groupVars[1]].filter((v) => bn.has(v)).concat(this.groupVars[2]);
     }
-    return this.frozen ? this.groupVars[2] : this.groupVars.flat();
+    return this.frozen ? this.groupVars[2] : this.groupVars.slice(this.trainFrom).flat();
   }
 
   /** One optimizer step on a batch, splitting it into micro-batches (gradient accumulation) when memory requires. */
@@ -512,9 +532,9 @@ export class Learner implements TrainingHost {
   }
 
   /** @internal used by checkpoints. */
-  restoreState(state: { optimizer?: OptimizerState; recorder?: Recorder; frozen: boolean; epochsTrained: number }): void {
+  restoreState(state: { optimizer?: OptimizerState; recorder?: Recorder; frozen: boolean; trainFrom?: number; epochsTrained: number }): void {
     if (state.frozen) this.freeze();
-    else this.unfreeze();
+    else this.freezeTo(state.trainFrom ?? 0);
     if (state.optimizer) this.optimizerForTraining().setState(state.optimizer);
     else if (this.optimizer) {
       this.optimizer.dispose();

@@ -92,7 +92,7 @@ export interface CvOptions {
   ttaViews?: number;
   log?: (line: string) => void;
   /** Also unfreeze the recipe's model afterwards and score it (not timed): does unfreezing improve on it? */
-  unfreezeCheck?: { epochs: number; lrRange: [number, number]; folds?: number[] };
+  unfreezeCheck?: { epochs: number; lrRange: [number, number]; folds?: number[]; from?: number };
   only?: number[];
   /** Extra learner options (tests use a tiny arch). */
   learner?: CnnLearnerOptions;
@@ -149,7 +149,7 @@ export async function crossValidate(options: CvOptions): Promise<FoldResult[]> {
         const seconds = trained + (options.recipe.tta ? final.seconds : 0);
         let unfrozen: FoldScore | undefined;
         if (!options.frozenOnly && options.unfreezeCheck && options.recipe.unfreezeEpochs === 0 && (options.unfreezeCheck.folds?.includes(f) ?? true)) {
-          learn.unfreeze();
+          learn.freezeTo(options.unfreezeCheck.from ?? 0);
           await learn.fitOneCycle(options.unfreezeCheck.epochs, options.unfreezeCheck.lrRange);
           unfrozen = strip(await score());
         }

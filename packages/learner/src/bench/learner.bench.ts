@@ -298,8 +298,13 @@ async function main(): Promise<void> {
     const suspects = await suspectFiles(path.join(BEARS, 'manifest.csv'));
     const checkArg = args.indexOf('--unfreeze-check');
     const checkFolds = checkArg < 0 ? undefined : /^[\d,]+$/.test(args[checkArg + 1] ?? '') ? args[checkArg + 1]!.split(',').map(Number) : [0, 1, 2, 3, 4];
+    // --unfreeze-from G (train body groups from G on: fastai's freeze_to), --unfreeze-lr A,B, --unfreeze-epochs N.
+    const flag = (name: string) => (args.indexOf(name) >= 0 ? args[args.indexOf(name) + 1] : undefined);
+    const from = Number(flag('--unfreeze-from') ?? 0);
+    const checkLr = flag('--unfreeze-lr')?.split(',').map(Number) as [number, number] | undefined;
+    const checkEpochs = Number(flag('--unfreeze-epochs') ?? 2);
     const cv = (recipe: Recipe, only?: number[], check?: number[]) =>
-      crossValidate({ root: BEARS, pretrained: MOBILENET, recipe, frozenOnly: quick, suspects, log, ttaViews: TTA_VIEWS, ...(only ? { only } : {}), ...(check ? { unfreezeCheck: { epochs: 2, lrRange: recipe.lrRange, folds: check } } : {}) });
+      crossValidate({ root: BEARS, pretrained: MOBILENET, recipe, frozenOnly: quick, suspects, log, ttaViews: TTA_VIEWS, ...(only ? { only } : {}), ...(check ? { unfreezeCheck: { epochs: checkEpochs, lrRange: checkLr ?? recipe.lrRange, folds: check, from } } : {}) });
     out.cv_load_before = loadavg().map((v) => v.toFixed(2)).join(' ');
     // Today's recipe and the new defaults, on fold 0, back to back, for the time ratio.
     const before = args.includes('--no-before') ? undefined : (await cv(LESSON_RECIPE, [0]))[0]!;
@@ -331,7 +336,7 @@ async function main(): Promise<void> {
     const checked = folds.filter((f) => f.unfrozen);
     if (checked.length > 0) {
       // The default recipe's model on the checked folds, then the same model after 2 unfrozen epochs.
-      out.cv_unfreeze_check = `the default recipe's model, then unfreeze() and fitOneCycle(2, ${JSON.stringify(DEFAULT_RECIPE.lrRange)}), folds ${checked.map((f) => f.fold).join(',')}`;
+      out.cv_unfreeze_check = `the default recipe's model, then ${from ? `freezeTo(${from})` : 'unfreeze()'} and fitOneCycle(${checkEpochs}, ${JSON.stringify(checkLr ?? DEFAULT_RECIPE.lrRange)}), folds ${checked.map((f) => f.fold).join(',')}`;
       fig('cv_check_frozen_error_rate', checked.map((f) => rate(f, 'recipeErrors')), `checked folds, the recipe (${how})`);
       fig('cv_check_unfrozen_error_rate', checked.map((f) => (DEFAULT_RECIPE.tta ? f.unfrozen!.ttaErrors : f.unfrozen!.errors) / f.valid), `checked folds, then unfrozen (${how})`);
       fig('cv_check_frozen_error_rate_clean', checked.map((f) => cleanRate(f, 'recipeCleanErrors')), `checked folds, the recipe, without suspects`);
