@@ -46,9 +46,8 @@ export class Learner implements TrainingHost {
   readonly options: Required<Pick<CnnLearnerOptions, 'batchSize' | 'wd' | 'featureCache' | 'cacheViews' | 'modelDir' | 'stopOnDivergence'>> & CnnLearnerOptions;
   /** Epochs trained so far (all fits), mixed into the loader's shuffle/augmentation seeds. */
   epochsTrained = 0;
-  private frozen = true;
-  /** The first layer group that trains while unfrozen (freezeTo). */
-  private trainFrom = 0;
+  /** The first layer group that trains: 2 (the head) while frozen, 1 or 0 after freezeTo/unfreeze. */
+  private trainFrom = 2;
   private optimizer?: AdamW;
   private cache?: FeatureCache;
   /** Bumped whenever body weights change, so cached activations are never stale. */
@@ -105,9 +104,13 @@ export class Learner implements TrainingHost {
     return this.frozen;
   }
 
-  /** While unfrozen, the first body group that trains (0: the whole body; freezeTo(1): the later group only). */
+  private get frozen(): boolean {
+    return this.trainFrom === 2;
+  }
+
+  /** The first layer group that trains: 0 the whole body, 1 its later group (freezeTo(1)), 2 the head only (frozen). */
   get trainsFrom(): number {
-    return this.frozen ? 2 : this.trainFrom;
+    return this.trainFrom;
   }
 
   /** Parameter groups: [body group 1, body group 2, head]. */
@@ -123,7 +126,7 @@ export class Learner implements TrainingHost {
   freeze(): void {
     for (const l of this.body.model.layers) l.trainable = this.options.trainBn === true && l.getClassName() === 'BatchNormalization';
     if (!this.frozen) this.recorder.markPhase('frozen');
-    this.frozen = true;
+    this.trainFrom = 2;
   }
 
   /** Trains the whole network. */
@@ -143,7 +146,6 @@ export class Learner implements TrainingHost {
     for (const l of this.body.model.layers) l.trainable = !frozenLayers.has(l);
     // The losses plot marks where the body started to train (a jump or a dip there has a cause).
     if (this.frozen) this.recorder.markPhase('unfrozen');
-    this.frozen = false;
     this.trainFrom = n;
   }
 
@@ -248,7 +250,7 @@ export class Learner implements TrainingHost {
       const bn = new Set(this.body.model.layers.filter((l) => l.getClassName() === 'BatchNormalization').flatMap((l) => l.trainableWeights.map((w) => w.read())));
       return [...this.groupVars[0], ...this.groupVars[1]].filter((v) => bn.has(v)).concat(this.groupVars[2]);
     }
-    return this.frozen ? this.groupVars[2] : this.groupVars.slice(this.trainFrom).flat();
+    return this.groupVars.slice(this.trainFrom).flat();
   }
 
   /** One optimizer step on a batch, splitting it into micro-batches (gradient accumulation) when memory requires. */

@@ -336,7 +336,7 @@ async function main(): Promise<void> {
     }
     const checked = folds.filter((f) => f.unfrozen);
     if (checked.length > 0) {
-      // The default recipe's model on the checked folds, then the same model after 2 unfrozen epochs.
+      // The default recipe's model on the checked folds, then the same model after the unfrozen epochs (--unfreeze-epochs).
       out.cv_unfreeze_check = `the default recipe's model, then ${from ? `freezeTo(${from})` : 'unfreeze()'} and fitOneCycle(${checkEpochs}, ${JSON.stringify(checkLr ?? DEFAULT_RECIPE.lrRange)}), folds ${checked.map((f) => f.fold).join(',')}`;
       fig('cv_check_frozen_error_rate', checked.map((f) => rate(f, 'recipeErrors')), `checked folds, the recipe (${how})`);
       fig('cv_check_unfrozen_error_rate', checked.map((f) => (DEFAULT_RECIPE.tta ? f.unfrozen!.ttaErrors : f.unfrozen!.errors) / f.valid), `checked folds, then unfrozen (${how})`);
