@@ -62,7 +62,7 @@ describe('crossValidate', () => {
       root,
       pretrained: modelDir,
       recipe: { cacheViews: 1, epochs: 1, lr: 1e-2, heads: 1, unfreezeEpochs: 0, lrRange: [1e-4, 1e-3], tta: false, ttaViews: 3 },
-      unfreezeCheck: { epochs: 1, lrRange: [1e-5, 1e-4] },
+      unfreezeCheck: { epochs: 1, lrRange: [1e-5, 1e-4], wise: [0, 1] },
       frozenOnly: false,
       folds: 3,
       only: [1],
@@ -75,5 +75,10 @@ describe('crossValidate', () => {
     expect(check!.frozen).toBeUndefined();
     expect(check!.unfrozen!.errors).toBeGreaterThanOrEqual(0);
     expect(check!.unfrozen!.errors).toBeLessThanOrEqual(check!.valid);
+    // Weight-space interpolation: alpha 0 is the recipe's model again, alpha 1 the unfrozen one.
+    const { errors, cleanErrors, ttaErrors, ttaCleanErrors } = check!;
+    expect(check!.wise!.map((w) => w.alpha)).toEqual([0, 1]);
+    expect(check!.wise![0]!.score).toEqual({ errors, cleanErrors, ttaErrors, ttaCleanErrors });
+    expect(check!.wise![1]!.score).toEqual(check!.unfrozen);
   }, 120_000);
 });

@@ -1,5 +1,6 @@
 // k-fold cross-validation of a training recipe on a class-per-folder dataset (bench helper, not shipped API).
 import { Rng } from '@bears/data';
+import * as tf from '@tensorflow/tfjs-core';
 import { ImageDataset } from '@bears/data/node';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -65,6 +66,8 @@ export interface FoldResult extends FoldScore {
   frozen?: FoldScore;
   /** The unfreezeCheck: the recipe's model then unfrozen (recipes without an unfrozen phase). */
   unfrozen?: FoldScore;
+  /** The unfreezeCheck's weight-space ensembles (WiSE-FT): frozen + alpha * (unfrozen - frozen), each weight. */
+  wise?: { alpha: number; score: FoldScore }[];
   /** The recipe's time on this fold: loading, extraction, training, and tta when the recipe uses it. */
   seconds: number;
 }
@@ -92,7 +95,7 @@ export interface CvOptions {
   ttaViews?: number;
   log?: (line: string) => void;
   /** Also unfreeze the recipe's model afterwards and score it (not timed): does unfreezing improve on it? */
-  unfreezeCheck?: { epochs: number; lrRange: [number, number]; folds?: number[]; from?: number };
+  unfreezeCheck?: { epochs: number; lrRange: [number, number]; folds?: number[]; from?: number; wise?: number[] };
   only?: number[];
   /** Extra learner options (tests use a tiny arch). */
   learner?: CnnLearnerOptions;
@@ -148,10 +151,23 @@ export async function crossValidate(options: CvOptions): Promise<FoldResult[]> {
         const final = await score();
         const seconds = trained + (options.recipe.tta ? final.seconds : 0);
         let unfrozen: FoldScore | undefined;
+        const wise: { alpha: number; score: FoldScore }[] = [];
         if (!options.frozenOnly && options.unfreezeCheck && options.recipe.unfreezeEpochs === 0 && (options.unfreezeCheck.folds?.includes(f) ?? true)) {
+          const alphas = options.unfreezeCheck.wise ?? [];
+          const start = alphas.length ? [...learn.namedWeights()].map(([, w]) => [w, tf.clone(w.read())] as const) : [];
           learn.freezeTo(options.unfreezeCheck.from ?? 0);
           await learn.fitOneCycle(options.unfreezeCheck.epochs, options.unfreezeCheck.lrRange);
           unfrozen = strip(await score());
+          const end = start.map(([w]) => tf.clone(w.read()));
+          for (const alpha of alphas) {
+            start.forEach(([w, a], i) => {
+              const t = tf.tidy(() => tf.add(a, tf.mul(tf.sub(end[i]!, a), alpha)));
+              w.write(t);
+              t.dispose();
+            });
+            wise.push({ alpha, score: strip(await score()) });
+          }
+          tf.dispose([...start.map(([, a]) => a), ...end]);
         }
         const recipeErrors = options.recipe.tta ? final.ttaErrors : final.errors;
         const recipeCleanErrors = options.recipe.tta ? final.ttaCleanErrors : final.cleanErrors;
@@ -160,6 +176,7 @@ export async function crossValidate(options: CvOptions): Promise<FoldResult[]> {
           `fold ${f}: ${pick(final)} errors of ${ds.valid.length} (${clean} not suspect) [plain ${final.errors}/${final.cleanErrors}, tta ${final.ttaErrors}/${final.ttaCleanErrors}]` +
             (frozen ? `; frozen ${pick(frozen)}` : '') +
             (unfrozen ? `; then unfrozen ${pick(unfrozen)} [plain ${unfrozen.errors}/${unfrozen.cleanErrors}]` : '') +
+            wise.map((w) => `; wise ${w.alpha} ${pick(w.score)}`).join('') +
             `; ${seconds.toFixed(1)} s`,
         );
         results.push({
@@ -171,6 +188,7 @@ export async function crossValidate(options: CvOptions): Promise<FoldResult[]> {
           recipeCleanErrors,
           ...(frozen ? { frozenErrors: options.recipe.tta ? frozen.ttaErrors : frozen.errors, frozenCleanErrors: options.recipe.tta ? frozen.ttaCleanErrors : frozen.cleanErrors, frozen: strip(frozen) } : {}),
           ...(unfrozen ? { unfrozen } : {}),
+          ...(wise.length ? { wise } : {}),
           seconds,
         });
       } finally {

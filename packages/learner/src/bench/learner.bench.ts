@@ -4,7 +4,9 @@
 // skipping the long unfrozen phase), --cv-only (only the cross-validation), --no-cv (the timing sections only),
 // --size N (default 224), --recipe-time (the default recipe on fold 0 with and without the training workers),
 // --unfreeze-check [FOLDS] (also unfreeze the default recipe's model on those folds, default
-// all, for DEFAULT_RECIPE.lrRange and 2 epochs, and score it: does unfreezing improve on it?), --no-before (skip
+// all, for DEFAULT_RECIPE.lrRange and 2 epochs, and score it: does unfreezing improve on it? --unfreeze-from G,
+// --unfreeze-lr A,B, --unfreeze-epochs N change that phase; --unfreeze-wise A,B also scores the weights
+// frozen + A * (unfrozen - frozen)), --no-before (skip
 // LESSON_RECIPE on fold 0, and so the time ratio), --heads N (the default recipe with N heads: an ablation),
 // --tta-views N (augmented views in tta, default the recipe's: an ablation).
 // Prints a table, then one JSON line with every figure (ratios in keys containing "ratio").
@@ -304,8 +306,10 @@ async function main(): Promise<void> {
     const from = Number(flag('--unfreeze-from') ?? 0);
     const checkLr = flag('--unfreeze-lr')?.split(',').map(Number) as [number, number] | undefined;
     const checkEpochs = Number(flag('--unfreeze-epochs') ?? 2);
+    // --unfreeze-wise A,B: also score frozen + A * (unfrozen - frozen), weight by weight (WiSE-FT).
+    const wiseAlphas = flag('--unfreeze-wise')?.split(',').map(Number);
     const cv = (recipe: Recipe, only?: number[], check?: number[]) =>
-      crossValidate({ root: BEARS, pretrained: MOBILENET, recipe, frozenOnly: quick, suspects, log, ttaViews: TTA_VIEWS, ...(only ? { only } : {}), ...(check ? { unfreezeCheck: { epochs: checkEpochs, lrRange: checkLr ?? recipe.lrRange, folds: check, from } } : {}) });
+      crossValidate({ root: BEARS, pretrained: MOBILENET, recipe, frozenOnly: quick, suspects, log, ttaViews: TTA_VIEWS, ...(only ? { only } : {}), ...(check ? { unfreezeCheck: { epochs: checkEpochs, lrRange: checkLr ?? recipe.lrRange, folds: check, from, ...(wiseAlphas ? { wise: wiseAlphas } : {}) } } : {}) });
     out.cv_load_before = loadavg().map((v) => v.toFixed(2)).join(' ');
     // Today's recipe and the new defaults, on fold 0, back to back, for the time ratio.
     const before = args.includes('--no-before') ? undefined : (await cv(LESSON_RECIPE, [0]))[0]!;
@@ -344,6 +348,12 @@ async function main(): Promise<void> {
       fig('cv_check_unfrozen_error_rate_clean', checked.map((f) => (DEFAULT_RECIPE.tta ? f.unfrozen!.ttaCleanErrors : f.unfrozen!.cleanErrors) / f.clean), `checked folds, then unfrozen, without suspects`);
       fig('cv_check_frozen_error_rate_plain', checked.map((f) => rate(f, 'errors')), 'checked folds, the recipe, plain view');
       fig('cv_check_unfrozen_error_rate_plain', checked.map((f) => f.unfrozen!.errors / f.valid), 'checked folds, then unfrozen, plain view');
+      for (const [i, alpha] of (wiseAlphas ?? []).entries()) {
+        const s = (f: FoldResult) => f.wise![i]!.score;
+        const key = `cv_check_wise${String(alpha).replace('.', '')}`;
+        fig(`${key}_error_rate`, checked.map((f) => (DEFAULT_RECIPE.tta ? s(f).ttaErrors : s(f).errors) / f.valid), `checked folds, frozen + ${alpha} x (unfrozen - frozen) (${how})`);
+        fig(`${key}_error_rate_clean`, checked.map((f) => (DEFAULT_RECIPE.tta ? s(f).ttaCleanErrors : s(f).cleanErrors) / f.clean), `the same, without suspects`);
+      }
     }
     out.cv_errors_per_fold = folds.map((f) => `${f.recipeErrors}/${f.valid}`).join(' ');
     if (before) {
