@@ -56,7 +56,8 @@ export interface CnnLearnerOptions {
    */
   bodyBn?: 'frozen' | 'batch';
   /**
-   * fastai's train_bn: while the body is frozen, its batch-norm scales and shifts still train (default false).
+   * fastai's train_bn: the batch-norm scales and shifts of frozen body groups still train (default false): the
+   * whole body's while it is frozen, the first group's after freezeTo(1).
    * fastai v1 and v2 default to true; here it turns off the feature cache (the body changes every step), making
    * each frozen epoch a full forward and backward pass through the body (minutes on a CPU instead of under a
    * second), so it is opt-in.

@@ -276,6 +276,24 @@ describe('unfrozen training', () => {
     learn.dispose();
   });
 
+  it("freezeTo(1) with trainBn also trains the first group's batch-norm scales and shifts (fastai's freeze_to with train_bn)", async () => {
+    const learn = await tinyLearner({ physicalBatchSize: 8, trainBn: true });
+    learn.freezeTo(1);
+    const group0 = new Set(learn.body.groups[0]!.flatMap((l) => l.weights.map((w) => w.read())));
+    const names = learn.body.model.weights.map((w) => w.originalName);
+    const inGroup0 = learn.body.model.weights.map((w) => group0.has(w.read()));
+    expect(names.some((n, i) => inGroup0[i] && /gamma$/.test(n))).toBe(true);
+    const before = await bodyValues(learn);
+    await learn.fitOneCycle(1, [1e-2, 1e-2]);
+    const after = await bodyValues(learn);
+    const changed0 = names.filter((_, i) => inGroup0[i] && after[i]!.some((v, j) => v !== before[i]![j]));
+    expect(changed0.length).toBeGreaterThan(0);
+    for (const n of changed0) expect(n).toMatch(/(gamma|beta)$/);
+    // The later group trains whole.
+    expect(names.some((n, i) => !inGroup0[i] && !/(gamma|beta|moving_mean|moving_variance)$/.test(n) && after[i]!.some((v, j) => v !== before[i]![j]))).toBe(true);
+    learn.dispose();
+  });
+
   it("without a learning rate, fitOneCycle uses fastai v1's default slice(3e-3): the body groups at a tenth; a number is every group's", async () => {
     const learn = await tinyLearner({ physicalBatchSize: 8 });
     learn.unfreeze();

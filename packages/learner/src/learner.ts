@@ -143,7 +143,8 @@ export class Learner implements TrainingHost {
     if (n !== 0 && n !== 1 && n !== 2) throw new LearnerError(`freezeTo: expected a layer group 0, 1 or 2, got ${String(n)}`);
     if (n === 2) return this.freeze();
     const frozenLayers = new Set<tfl.layers.Layer>(n === 1 ? this.body.groups[0] : []);
-    for (const l of this.body.model.layers) l.trainable = !frozenLayers.has(l);
+    // trainBn as fastai's train_bn: batch norm in the frozen groups trains too.
+    for (const l of this.body.model.layers) l.trainable = !frozenLayers.has(l) || (this.options.trainBn === true && l.getClassName() === 'BatchNormalization');
     // The losses plot marks where the body started to train (a jump or a dip there has a cause).
     if (this.frozen) this.recorder.markPhase('unfrozen');
     this.trainFrom = n;
@@ -246,11 +247,11 @@ export class Learner implements TrainingHost {
   }
 
   private trainableVars(): tf.Variable[] {
-    if (this.frozen && this.options.trainBn) {
-      const bn = new Set(this.body.model.layers.filter((l) => l.getClassName() === 'BatchNormalization').flatMap((l) => l.trainableWeights.map((w) => w.read())));
-      return [...this.groupVars[0], ...this.groupVars[1]].filter((v) => bn.has(v)).concat(this.groupVars[2]);
-    }
-    return this.groupVars.slice(this.trainFrom).flat();
+    const trained = this.groupVars.slice(this.trainFrom).flat();
+    if (!this.options.trainBn || this.trainFrom === 0) return trained;
+    // The frozen groups' batch-norm scales and shifts (trainBn), ahead of the groups that train.
+    const bn = new Set(this.body.model.layers.filter((l) => l.getClassName() === 'BatchNormalization').flatMap((l) => l.trainableWeights.map((w) => w.read())));
+    return this.groupVars.slice(0, this.trainFrom).flat().filter((v) => bn.has(v)).concat(trained);
   }
 
   /** One optimizer step on a batch, splitting it into micro-batches (gradient accumulation) when memory requires. */
