@@ -32,12 +32,21 @@ const MOBILENET = path.join(SHARED, 'models/mobilenet_v1_0.75_224');
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const cvOnly = args.includes('--cv-only');
-const sizeArg = args.indexOf('--size');
-const SIZE = sizeArg >= 0 ? Number(args[sizeArg + 1]) : 224;
-const headsArg = args.indexOf('--heads');
-const DEFAULT_RECIPE: Recipe = headsArg >= 0 ? { ...RECIPE, heads: Number(args[headsArg + 1]) } : RECIPE;
-const ttaArg = args.indexOf('--tta-views');
-const TTA_VIEWS = ttaArg >= 0 ? Number(args[ttaArg + 1]) : DEFAULT_RECIPE.ttaViews;
+/** The word after a flag; undefined when the flag is absent. */
+function flag(name: string): string | undefined {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+}
+/** A numeric flag, `fallback` when absent; a missing or non-numeric value is an error, not a silent default. */
+function num(name: string, fallback: number): number {
+  if (!args.includes(name)) return fallback;
+  const v = Number(flag(name));
+  if (!Number.isFinite(v)) throw new Error(`${name} expects a number, got '${flag(name) ?? ''}'`);
+  return v;
+}
+const SIZE = num('--size', 224);
+const DEFAULT_RECIPE: Recipe = args.includes('--heads') ? { ...RECIPE, heads: num('--heads', RECIPE.heads ?? 1) } : RECIPE;
+const TTA_VIEWS = num('--tta-views', DEFAULT_RECIPE.ttaViews);
 
 const rows: Array<[string, string]> = [];
 const out: Record<string, number | string> = {};
@@ -164,9 +173,7 @@ async function twoCores(): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const child = args.indexOf('--threads-child');
-  const workersArg = args.indexOf('--train-workers');
-  if (child >= 0) return threadsChild(Number(args[child + 1]), workersArg >= 0 ? Number(args[workersArg + 1]) : undefined);
+  if (args.includes('--threads-child')) return threadsChild(num('--threads-child', 1), args.includes('--train-workers') ? num('--train-workers', 1) : undefined);
   configureWasmThreads(2);
   const backend = await useBackend('wasm', { env: null });
   out.backend = backend.name;
@@ -302,10 +309,9 @@ async function main(): Promise<void> {
     const checkArg = args.indexOf('--unfreeze-check');
     const checkFolds = checkArg < 0 ? undefined : /^[\d,]+$/.test(args[checkArg + 1] ?? '') ? args[checkArg + 1]!.split(',').map(Number) : [0, 1, 2, 3, 4];
     // --unfreeze-from G (train body groups from G on: fastai's freeze_to), --unfreeze-lr A,B, --unfreeze-epochs N.
-    const flag = (name: string) => (args.indexOf(name) >= 0 ? args[args.indexOf(name) + 1] : undefined);
-    const from = Number(flag('--unfreeze-from') ?? 0);
+    const from = num('--unfreeze-from', 0);
     const checkLr = flag('--unfreeze-lr')?.split(',').map(Number) as [number, number] | undefined;
-    const checkEpochs = Number(flag('--unfreeze-epochs') ?? 2);
+    const checkEpochs = num('--unfreeze-epochs', 2);
     // --unfreeze-wise A,B: also score frozen + A * (unfrozen - frozen), weight by weight (WiSE-FT).
     const wiseAlphas = flag('--unfreeze-wise')?.split(',').map(Number);
     const cv = (recipe: Recipe, only?: number[], check?: number[]) =>
