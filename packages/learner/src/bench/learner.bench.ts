@@ -44,9 +44,24 @@ function num(name: string, fallback: number): number {
   if (!Number.isFinite(v)) throw new Error(`${name} expects a number, got '${flag(name) ?? ''}'`);
   return v;
 }
+/** A comma-separated numeric flag, undefined when absent; anything not a number is an error. */
+function numList(name: string): number[] | undefined {
+  if (!args.includes(name)) return undefined;
+  const list = (flag(name) ?? '').split(',').map(Number);
+  if (list.some((v) => !Number.isFinite(v)) || !flag(name)) throw new Error(`${name} expects numbers like 0.3,0.5, got '${flag(name) ?? ''}'`);
+  return list;
+}
 const SIZE = num('--size', 224);
 const DEFAULT_RECIPE: Recipe = args.includes('--heads') ? { ...RECIPE, heads: num('--heads', RECIPE.heads ?? 1) } : RECIPE;
 const TTA_VIEWS = num('--tta-views', DEFAULT_RECIPE.ttaViews);
+// --unfreeze-from G (train body groups from G on: fastai's freeze_to), --unfreeze-lr A,B, --unfreeze-epochs N,
+// read at the start so that a mistyped value stops the run before its timing sections.
+const unfreezeFrom = num('--unfreeze-from', 0);
+const checkLr = numList('--unfreeze-lr') as [number, number] | undefined;
+if (checkLr && checkLr.length !== 2) throw new Error(`--unfreeze-lr expects two learning rates A,B (body, head), got '${flag('--unfreeze-lr')}'`);
+const checkEpochs = num('--unfreeze-epochs', 2);
+// --unfreeze-wise A,B: also score frozen + A * (unfrozen - frozen), weight by weight (WiSE-FT).
+const wiseAlphas = numList('--unfreeze-wise');
 
 const rows: Array<[string, string]> = [];
 const out: Record<string, number | string> = {};
@@ -308,14 +323,8 @@ async function main(): Promise<void> {
     const suspects = await suspectFiles(path.join(BEARS, 'manifest.csv'));
     const checkArg = args.indexOf('--unfreeze-check');
     const checkFolds = checkArg < 0 ? undefined : /^[\d,]+$/.test(args[checkArg + 1] ?? '') ? args[checkArg + 1]!.split(',').map(Number) : [0, 1, 2, 3, 4];
-    // --unfreeze-from G (train body groups from G on: fastai's freeze_to), --unfreeze-lr A,B, --unfreeze-epochs N.
-    const from = num('--unfreeze-from', 0);
-    const checkLr = flag('--unfreeze-lr')?.split(',').map(Number) as [number, number] | undefined;
-    const checkEpochs = num('--unfreeze-epochs', 2);
-    // --unfreeze-wise A,B: also score frozen + A * (unfrozen - frozen), weight by weight (WiSE-FT).
-    const wiseAlphas = flag('--unfreeze-wise')?.split(',').map(Number);
     const cv = (recipe: Recipe, only?: number[], check?: number[]) =>
-      crossValidate({ root: BEARS, pretrained: MOBILENET, recipe, frozenOnly: quick, suspects, log, ttaViews: TTA_VIEWS, ...(only ? { only } : {}), ...(check ? { unfreezeCheck: { epochs: checkEpochs, lrRange: checkLr ?? recipe.lrRange, folds: check, from, ...(wiseAlphas ? { wise: wiseAlphas } : {}) } } : {}) });
+      crossValidate({ root: BEARS, pretrained: MOBILENET, recipe, frozenOnly: quick, suspects, log, ttaViews: TTA_VIEWS, ...(only ? { only } : {}), ...(check ? { unfreezeCheck: { epochs: checkEpochs, lrRange: checkLr ?? recipe.lrRange, folds: check, from: unfreezeFrom, ...(wiseAlphas ? { wise: wiseAlphas } : {}) } } : {}) });
     out.cv_load_before = loadavg().map((v) => v.toFixed(2)).join(' ');
     // Today's recipe and the new defaults, on fold 0, back to back, for the time ratio.
     const before = args.includes('--no-before') ? undefined : (await cv(LESSON_RECIPE, [0]))[0]!;
@@ -347,7 +356,7 @@ async function main(): Promise<void> {
     const checked = folds.filter((f) => f.unfrozen);
     if (checked.length > 0) {
       // The default recipe's model on the checked folds, then the same model after the unfrozen epochs (--unfreeze-epochs).
-      out.cv_unfreeze_check = `the default recipe's model, then ${from ? `freezeTo(${from})` : 'unfreeze()'} and fitOneCycle(${checkEpochs}, ${JSON.stringify(checkLr ?? DEFAULT_RECIPE.lrRange)}), folds ${checked.map((f) => f.fold).join(',')}`;
+      out.cv_unfreeze_check = `the default recipe's model, then ${unfreezeFrom ? `freezeTo(${unfreezeFrom})` : 'unfreeze()'} and fitOneCycle(${checkEpochs}, ${JSON.stringify(checkLr ?? DEFAULT_RECIPE.lrRange)}), folds ${checked.map((f) => f.fold).join(',')}`;
       fig('cv_check_frozen_error_rate', checked.map((f) => rate(f, 'recipeErrors')), `checked folds, the recipe (${how})`);
       fig('cv_check_unfrozen_error_rate', checked.map((f) => (DEFAULT_RECIPE.tta ? f.unfrozen!.ttaErrors : f.unfrozen!.errors) / f.valid), `checked folds, then unfrozen (${how})`);
       fig('cv_check_frozen_error_rate_clean', checked.map((f) => cleanRate(f, 'recipeCleanErrors')), `checked folds, the recipe, without suspects`);
