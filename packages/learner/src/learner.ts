@@ -124,9 +124,7 @@ export class Learner implements TrainingHost {
 
   /** Trains the head only; the body runs in inference mode (batch norm on its running statistics). */
   freeze(): void {
-    for (const l of this.body.model.layers) l.trainable = this.options.trainBn === true && l.getClassName() === 'BatchNormalization';
-    if (!this.frozen) this.recorder.markPhase('frozen');
-    this.trainFrom = 2;
+    this.freezeTo(2);
   }
 
   /** Trains the whole network. */
@@ -137,16 +135,16 @@ export class Learner implements TrainingHost {
   /**
    * fastai's freeze_to(n): body groups before `n` stay frozen (inference mode, no gradients: the
    * backward pass stops at the first trainable layer), the later ones and the head train.
-   * 0 is unfreeze(), 2 is freeze().
+   * 0 is unfreeze(), 2 is freeze(). The layers' trainable flags are the one record of what trains.
    */
   freezeTo(n: number): void {
     if (n !== 0 && n !== 1 && n !== 2) throw new LearnerError(`freezeTo: expected a layer group 0, 1 or 2, got ${String(n)}`);
-    if (n === 2) return this.freeze();
-    const frozenLayers = new Set<tfl.layers.Layer>(n === 1 ? this.body.groups[0] : []);
+    const frozenLayers = new Set<tfl.layers.Layer>(n === 2 ? this.body.model.layers : n === 1 ? this.body.groups[0] : []);
     // trainBn as fastai's train_bn: batch norm in the frozen groups trains too.
     for (const l of this.body.model.layers) l.trainable = !frozenLayers.has(l) || (this.options.trainBn === true && l.getClassName() === 'BatchNormalization');
-    // The losses plot marks where the body started to train (a jump or a dip there has a cause).
-    if (this.frozen) this.recorder.markPhase('unfrozen');
+    // The losses plot marks where the body started or stopped training (a jump or a dip there has a cause).
+    if (n === 2 && !this.frozen) this.recorder.markPhase('frozen');
+    if (n < 2 && this.frozen) this.recorder.markPhase('unfrozen');
     this.trainFrom = n;
   }
 
@@ -246,12 +244,9 @@ export class Learner implements TrainingHost {
     return h as tf.Tensor2D;
   }
 
+  /** What freezeTo() left trainable (with trainBn, the frozen groups' batch norm too), in group order. */
   private trainableVars(): tf.Variable[] {
-    const trained = this.groupVars.slice(this.trainFrom).flat();
-    if (!this.options.trainBn || this.trainFrom === 0) return trained;
-    // The frozen groups' batch-norm scales and shifts (trainBn), ahead of the groups that train.
-    const bn = new Set(this.body.model.layers.filter((l) => l.getClassName() === 'BatchNormalization').flatMap((l) => l.trainableWeights.map((w) => w.read())));
-    return this.groupVars.slice(0, this.trainFrom).flat().filter((v) => bn.has(v)).concat(trained);
+    return this.groupVars.flat().filter((v) => v.trainable);
   }
 
   /** One optimizer step on a batch, splitting it into micro-batches (gradient accumulation) when memory requires. */
