@@ -21,7 +21,7 @@ import { promisify } from 'node:util';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cnnLearner, DEFAULT_RECIPE as RECIPE, LESSON_RECIPE, loadLearner, type Recipe } from '../node.js';
-import { crossValidate, meanStd, suspectFiles, type FoldResult } from './cv.js';
+import { crossValidate, meanStd, suspectFiles, type FoldResult, type FoldScore } from './cv.js';
 import { forwardFlops } from '../flops.js';
 
 const SHARED = fileURLToPath(new URL('../../../../../shared/', import.meta.url));
@@ -358,16 +358,18 @@ async function main(): Promise<void> {
       // The default recipe's model on the checked folds, then the same model after the unfrozen epochs (--unfreeze-epochs).
       out.cv_unfreeze_check = `the default recipe's model, then ${unfreezeFrom ? `freezeTo(${unfreezeFrom})` : 'unfreeze()'} and fitOneCycle(${checkEpochs}, ${JSON.stringify(checkLr ?? DEFAULT_RECIPE.lrRange)}), folds ${checked.map((f) => f.fold).join(',')}`;
       fig('cv_check_frozen_error_rate', checked.map((f) => rate(f, 'recipeErrors')), `checked folds, the recipe (${how})`);
-      fig('cv_check_unfrozen_error_rate', checked.map((f) => (DEFAULT_RECIPE.tta ? f.unfrozen!.ttaErrors : f.unfrozen!.errors) / f.valid), `checked folds, then unfrozen (${how})`);
+      // A check's score as the recipe predicts (with tta when it uses tta), over all images and over those not suspect.
+      const scoreRate = (f: FoldResult, s: FoldScore) => (DEFAULT_RECIPE.tta ? s.ttaErrors : s.errors) / f.valid;
+      const scoreCleanRate = (f: FoldResult, s: FoldScore) => (DEFAULT_RECIPE.tta ? s.ttaCleanErrors : s.cleanErrors) / f.clean;
+      fig('cv_check_unfrozen_error_rate', checked.map((f) => scoreRate(f, f.unfrozen!)), `checked folds, then unfrozen (${how})`);
       fig('cv_check_frozen_error_rate_clean', checked.map((f) => cleanRate(f, 'recipeCleanErrors')), `checked folds, the recipe, without suspects`);
-      fig('cv_check_unfrozen_error_rate_clean', checked.map((f) => (DEFAULT_RECIPE.tta ? f.unfrozen!.ttaCleanErrors : f.unfrozen!.cleanErrors) / f.clean), `checked folds, then unfrozen, without suspects`);
+      fig('cv_check_unfrozen_error_rate_clean', checked.map((f) => scoreCleanRate(f, f.unfrozen!)), `checked folds, then unfrozen, without suspects`);
       fig('cv_check_frozen_error_rate_plain', checked.map((f) => rate(f, 'errors')), 'checked folds, the recipe, plain view');
       fig('cv_check_unfrozen_error_rate_plain', checked.map((f) => f.unfrozen!.errors / f.valid), 'checked folds, then unfrozen, plain view');
       for (const [i, alpha] of (wiseAlphas ?? []).entries()) {
-        const s = (f: FoldResult) => f.wise![i]!.score;
         const key = `cv_check_wise${String(alpha).replace('.', '')}`;
-        fig(`${key}_error_rate`, checked.map((f) => (DEFAULT_RECIPE.tta ? s(f).ttaErrors : s(f).errors) / f.valid), `checked folds, frozen + ${alpha} x (unfrozen - frozen) (${how})`);
-        fig(`${key}_error_rate_clean`, checked.map((f) => (DEFAULT_RECIPE.tta ? s(f).ttaCleanErrors : s(f).cleanErrors) / f.clean), `the same, without suspects`);
+        fig(`${key}_error_rate`, checked.map((f) => scoreRate(f, f.wise![i]!.score)), `checked folds, frozen + ${alpha} x (unfrozen - frozen) (${how})`);
+        fig(`${key}_error_rate_clean`, checked.map((f) => scoreCleanRate(f, f.wise![i]!.score)), `the same, without suspects`);
       }
     }
     out.cv_errors_per_fold = folds.map((f) => `${f.recipeErrors}/${f.valid}`).join(' ');
