@@ -35,6 +35,9 @@ export const browserCodec: ImageCodec = {
         if (options.withoutEnlargement) scale = Math.min(1, scale);
         w = Math.max(1, Math.round(bitmap.width * scale));
         h = Math.max(1, Math.round(bitmap.height * scale));
+      } else if (fit === 'cover' && options.withoutEnlargement) {
+        // sharp's: a side shorter than the box is not scaled up, only the centre is cropped.
+        [w, h] = [Math.min(w, bitmap.width), Math.min(h, bitmap.height)];
       }
       const { ctx } = canvas(w, h);
       ctx.fillStyle = '#ffffff';

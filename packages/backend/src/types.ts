@@ -39,7 +39,10 @@ export interface DecodeOptions {
    * aspect ratio with the output covering ('outside') or inside ('inside') `size`, so its dimensions vary.
    */
   fit?: 'cover' | 'fill' | 'contain' | 'outside' | 'inside';
-  /** With 'outside'/'inside': never enlarge a smaller image (default false). */
+  /**
+   * Never enlarge a smaller image (default false). With 'outside'/'inside' it keeps its size; with 'cover' it is only
+   * cropped, each side to at most the box's (sharp's semantics), and the caller scales it up.
+   */
   withoutEnlargement?: boolean;
 }
 

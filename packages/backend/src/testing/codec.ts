@@ -55,6 +55,17 @@ export function codecCases(): ConformanceCase[] {
       expectSize('JPEG resize cover 16', cover, 16, 16);
       checkQuadrants('JPEG resize cover 16', cover, 30);
     }],
+    ['cover without enlargement: a side shorter than the box is cropped, not scaled up (sharp semantics)', async () => {
+      const c = await codec();
+      const wide = await c.decodeRgb(jpeg, { size: 40, fit: 'cover', withoutEnlargement: true });
+      expectSize('JPEG 48x32 cover 40 withoutEnlargement', wide, 40, 32);
+      checkQuadrants('JPEG 48x32 cover 40 withoutEnlargement', wide, 12);
+      const small = await c.decodeRgb(png, { size: [30, 50], fit: 'cover', withoutEnlargement: true });
+      expectSize('PNG 40x24 cover [30, 50] withoutEnlargement', small, 40, 24);
+      checkQuadrants('PNG 40x24 cover [30, 50] withoutEnlargement', small, 0);
+      const shrunk = await c.decodeRgb(jpeg, { size: 16, fit: 'cover', withoutEnlargement: true });
+      expectSize('JPEG 48x32 cover 16 withoutEnlargement (a shrink, as without the flag)', shrunk, 16, 16);
+    }],
     ['decode to a float32 tensor on the active backend', async () => {
       const t = await (await codec()).decode(jpeg, { size: [8, 12], fit: 'fill' });
       try {

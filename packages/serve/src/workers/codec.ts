@@ -53,6 +53,9 @@ export function wasmDecoderCodec(modules: WasmDecoderModules): ImageCodec {
         if (options.withoutEnlargement) scale = Math.min(scale, 1);
         [h, w] = [Math.max(1, Math.round(img.height * scale)), Math.max(1, Math.round(img.width * scale))];
         fit = 'fill';
+      } else if (fit === 'cover' && options.withoutEnlargement) {
+        // sharp's: a side shorter than the box is not scaled up, only the centre is cropped.
+        [h, w] = [Math.min(h!, img.height), Math.min(w!, img.width)];
       }
       return resizeRgb(img.data, img.width, img.height, 4, h!, w!, fit);
     },
