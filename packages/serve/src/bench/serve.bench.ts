@@ -4,6 +4,7 @@
 // BEARS_THREADS the wasm threads of the in-process side and the single-process servers (default auto:
 // every core, as a server with one process runs). BEARS_BENCH_ONLY runs some sections, comma-separated,
 // while iterating: forward (folded vs exported), float16, http (one at a time), microbatch, workers.
+// BEARS_NODE_FLAGS: V8/Node flags for every server process (both sides of each ratio), e.g. heap sizes.
 import { configureWasmThreads, parseThreads, wasmThreadCount, wasmThreadNote } from '@bears/backend-wasm/node';
 import { useBackend } from '@bears/backend';
 import autocannon from 'autocannon';

@@ -20,7 +20,9 @@ const s = await runServe(parseServeArgs(process.argv.slice(1)));
 console.error(JSON.stringify({ listening: s.port }));
 await s.closed;
 console.error('closed');`;
-  const argv = [process.execPath, '--input-type=module', '-e', code, ...args];
+  // Flags for the server's node (the cluster workers inherit them), e.g. --initial-heap-size for GC experiments.
+  const nodeFlags = (options.env?.BEARS_NODE_FLAGS ?? process.env.BEARS_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  const argv = [process.execPath, ...nodeFlags, '--input-type=module', '-e', code, ...args];
   const [cmd, ...rest] = options.nice ? ['nice', '-n', '10', ...argv] : argv;
   const child = spawn(cmd!, rest, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } });
   let out = '';
