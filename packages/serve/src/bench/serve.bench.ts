@@ -31,6 +31,7 @@ const CLIENTS = 16;
 const LESSON_S_PER_IMAGE = 0.2;
 const SECTIONS = ['forward', 'float16', 'http', 'microbatch', 'workers'] as const;
 const ONLY = new Set((process.env.BEARS_BENCH_ONLY || SECTIONS.join(',')).split(',').map((x) => x.trim()));
+const NODE_FLAGS = (process.env.BEARS_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
 for (const x of ONLY) if (!(SECTIONS as readonly string[]).includes(x)) throw new Error(`BEARS_BENCH_ONLY: unknown section '${x}' (${SECTIONS.join(', ')})`);
 const want = (x: (typeof SECTIONS)[number]) => ONLY.has(x);
 
@@ -183,7 +184,7 @@ async function main() {
   const loops = want('workers') ? await forwardLoops(modelDir, photoFiles[0]!) : undefined;
   const ceiling = { alone: 0, together: 0 };
   try {
-    for (const p of phases) p.server = await spawnServer([modelDir, ...p.args, '--port', '0', '--quiet']);
+    for (const p of phases) p.server = await spawnServer([modelDir, ...p.args, '--port', '0', '--quiet'], { nodeFlags: NODE_FLAGS });
     const batched = phase('batched')?.server;
     // One request at a time, same photo: in this process (the server's road without HTTP: codec
     // decode + preprocess + forward) and over HTTP to the default server, interleaved.

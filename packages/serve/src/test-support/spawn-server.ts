@@ -14,15 +14,14 @@ export interface ChildServer {
 export const exited = (child: ChildProcess) => new Promise<number | null>((r) => (child.exitCode !== null ? r(child.exitCode) : child.once('exit', (c) => r(c))));
 
 /** Runs `runServe(parseServeArgs(args))` from dist in a child process, as `bears serve` and apps/server do. */
-export function spawnServer(args: string[], options: { nice?: boolean; env?: Record<string, string> } = {}): Promise<ChildServer> {
+export function spawnServer(args: string[], options: { nice?: boolean; env?: Record<string, string>; nodeFlags?: string[] } = {}): Promise<ChildServer> {
   const code = `import { runServe, parseServeArgs } from ${JSON.stringify(NODE_ENTRY)};
 const s = await runServe(parseServeArgs(process.argv.slice(1)));
 console.error(JSON.stringify({ listening: s.port }));
 await s.closed;
 console.error('closed');`;
-  // Flags for the server's node (the cluster workers inherit them), e.g. --initial-heap-size for GC experiments.
-  const nodeFlags = (options.env?.BEARS_NODE_FLAGS ?? process.env.BEARS_NODE_FLAGS ?? '').split(' ').filter(Boolean);
-  const argv = [process.execPath, ...nodeFlags, '--input-type=module', '-e', code, ...args];
+  // nodeFlags go to the server's node; its cluster workers inherit them (workerExecArgv).
+  const argv = [process.execPath, ...(options.nodeFlags ?? []), '--input-type=module', '-e', code, ...args];
   const [cmd, ...rest] = options.nice ? ['nice', '-n', '10', ...argv] : argv;
   const child = spawn(cmd!, rest, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } });
   let out = '';
