@@ -51,6 +51,6 @@ export async function readExportFolder(dir: string): Promise<{ files: Record<str
  * Loads a folder written by export(): reads its files and hands them to loadExport, which checks the
  * format version and every checksum. `backend` (default: the one useBackend() started) decodes images.
  */
-export async function loadLearner(dir: string, options: { backend?: ActiveBackend } = {}): Promise<ExportedModel> {
-  return loadExport(await readExportFolder(dir), { backend: options.backend ?? activeBackend(), where: dir });
+export async function loadLearner(dir: string, options: { backend?: ActiveBackend; inferenceWorkers?: number } = {}): Promise<ExportedModel> {
+  return loadExport(await readExportFolder(dir), { backend: options.backend ?? activeBackend(), where: dir, inferenceWorkers: options.inferenceWorkers });
 }

@@ -6,7 +6,9 @@ import { LearnerError, ModelFileError } from './errors.js';
 import type { LearnerData } from './feature-cache.js';
 import { sha256 } from './hash.js';
 import { concatPool } from './head.js';
-import { codecOf, inputFor, predictImages, runPrepared, toPredictions, type ImageInput, type Prediction } from './inference.js';
+import { codecOf, inputFor, predictImages, runPrepared, toPredictions, type ImageInput, type Prediction, type RunPrepared } from './inference.js';
+import { workersWanted, startInference, withFallback } from './inference-workers.js';
+import type { InferencePool } from './node/parallel-infer.js';
 import { fetchBytes, parseModelJson, toArtifacts } from './model-files.js';
 import type { Normalization } from './normalization.js';
 import { collectPreds, type GetPredsOptions, type Preds } from './preds.js';
@@ -107,17 +109,34 @@ export interface LoadExportOptions {
   backend?: ActiveBackend;
   /** Names files in errors (a folder path, say); default: the URL or 'files'. */
   where?: string;
+  /**
+   * predictBatch over more than one batch, in Node on wasm: worker_threads copies of the model (each its own
+   * one-thread wasm backend) that split every batch; the same predictions. Given, the first such call starts
+   * them; by default a call of 256 images or more starts them in the background (its batches run here until
+   * they are up), or startInferenceWorkers() does; they stay until dispose(). Default: the wasm backend's
+   * threads, capped by free memory; 1 keeps predictBatch on the backend's own threads.
+   */
+  inferenceWorkers?: number;
 }
+
+/** predictBatch calls this long start the inference workers by default (see LoadExportOptions.inferenceWorkers). */
+const AUTO_START_IMAGES = 256;
 
 /** An exported classifier loaded for inference, in any runtime and on any backend. */
 export class ExportedModel {
   private featureModel?: tfl.LayersModel;
   private codecPromise?: Promise<ImageCodec>;
 
+  private pool?: InferencePool;
+  private poolStart?: Promise<void>;
+  private poolRun?: RunPrepared;
+  private disposed = false;
+
   constructor(
     readonly model: tfl.LayersModel,
     readonly metadata: ExportMetadata,
     private readonly backend?: ActiveBackend,
+    private readonly inferenceWorkers?: number,
   ) {}
 
   get classes(): string[] {
@@ -146,7 +165,50 @@ export class ExportedModel {
   async predictBatch(images: ImageInput[], options: { batchSize?: number; tta?: boolean | TtaOptions } = {}): Promise<Prediction[]> {
     const ctx = { ...this.input, classes: this.classes, codec: await this.codec() };
     if (options.tta) return predictTta(this.model, images, ctx, options.tta === true ? {} : options.tta);
-    return predictImages(this.model, images, { ...ctx, batchSize: options.batchSize, fuse: this.backend?.name === 'wasm' });
+    const fuse = this.backend?.name === 'wasm';
+    const here: RunPrepared = (batch, n) => runPrepared(this.model, batch, n, this.inputSize, fuse);
+    let run: RunPrepared | undefined;
+    // One batch is not worth a round trip to the workers.
+    if (Array.isArray(images) && images.length > (options.batchSize ?? 16)) {
+      // Asked for by name: started by the first such call, which waits for them (and their error).
+      // By default a call of AUTO_START_IMAGES or more starts them in the background (its batches go
+      // to them once they are up); starting costs about as much as they save on ~200 images.
+      if (this.inferenceWorkers !== undefined) await this.startWorkers(fuse, here);
+      else if (images.length >= AUTO_START_IMAGES) void this.startWorkers(fuse, here);
+      if (this.poolStart) run = (batch, n) => (this.poolRun ?? here)(batch, n);
+    }
+    return predictImages(this.model, images, { ...ctx, batchSize: options.batchSize, fuse, ...(run ? { run } : {}) });
+  }
+
+  /**
+   * Starts predictBatch's worker copies now, rather than in the background of the first call over
+   * several batches; resolves with how many run (0 where there are none: one thread, not Node, not
+   * wasm, or memory for fewer than 2).
+   */
+  async startInferenceWorkers(): Promise<number> {
+    const fuse = this.backend?.name === 'wasm';
+    await this.startWorkers(fuse, (batch, n) => runPrepared(this.model, batch, n, this.inputSize, fuse));
+    return this.pool?.workers ?? 0;
+  }
+
+  /** Starts the inference pool once (kept until dispose); poolRun is its forward once it is up. */
+  private startWorkers(fuse: boolean, here: RunPrepared): Promise<void> {
+    const size = this.inputSize;
+    this.poolStart ??= startInference(this.model, workersWanted(this.inferenceWorkers, this.backend), this.inferenceWorkers !== undefined, {
+      output: 'output', fuse, what: 'predictBatch', backend: this.backend,
+    }).then(
+      (pool) => {
+        if (!pool) return;
+        if (this.disposed) return void pool.close();
+        this.pool = pool;
+        this.poolRun = withFallback(pool, async (p, batch: Float32Array, n: number) => (await p.run(batch, n, [size, size, 3])).values, here);
+      },
+      (err: unknown) => {
+        this.poolStart = undefined;
+        throw err;
+      },
+    );
+    return this.poolStart;
   }
 
   /** One input as model input floats (size*size*3): what predict feeds the model; for micro-batching. */
@@ -207,6 +269,10 @@ export class ExportedModel {
   }
 
   dispose(): void {
+    this.disposed = true;
+    void this.pool?.close();
+    this.pool = undefined;
+    this.poolRun = undefined;
     this.model.dispose();
   }
 }
@@ -270,5 +336,5 @@ export async function loadExport(source: { files: Record<string, Uint8Array> } |
     model.dispose();
     throw new ModelFileError(where('metadata.json'), `lists ${meta.classes.length} classes but the model outputs ${outUnits}`);
   }
-  return new ExportedModel(model, meta, options.backend);
+  return new ExportedModel(model, meta, options.backend, options.inferenceWorkers);
 }

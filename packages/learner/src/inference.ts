@@ -99,6 +99,9 @@ export function toPredictions(probs: Float32Array, k: number, classes: string[])
   return out;
 }
 
+/** The model's probabilities (n x k) for n prepared inputs, run somewhere else (an inference pool). */
+export type RunPrepared = (batch: Float32Array, n: number) => Promise<Float32Array>;
+
 /** Runs a probabilities model on n already-preprocessed inputs (n*size*size*3 floats). */
 export async function runPrepared(model: tfl.LayersModel, batch: Float32Array, n: number, size: number, fuse = false): Promise<Float32Array> {
   if (!(batch instanceof Float32Array) || !Number.isInteger(n) || n < 1 || batch.length !== n * size * size * 3) {
@@ -146,7 +149,7 @@ async function prepareChunk(chunk: ImageInput[], ctx: InputSpec & { codec: Image
 export async function predictImages(
   model: tfl.LayersModel,
   images: ImageInput[],
-  ctx: InputSpec & { classes: string[]; codec: ImageCodec; batchSize?: number; fuse?: boolean },
+  ctx: InputSpec & { classes: string[]; codec: ImageCodec; batchSize?: number; fuse?: boolean; run?: RunPrepared },
 ): Promise<Prediction[]> {
   if (!Array.isArray(images)) throw new LearnerError('predictBatch: expected an array of images');
   const bs = ctx.batchSize ?? 16;
@@ -160,7 +163,7 @@ export async function predictImages(
     pending = k + 1 < chunks.length ? prepareChunk(chunks[k + 1]!, ctx, limit) : undefined;
     // Awaited next round; this only keeps a failure from counting as unhandled if the forward throws first.
     pending?.catch(() => {});
-    const probs = await runPrepared(model, batch, chunks[k]!.length, ctx.inputSize, ctx.fuse);
+    const probs = ctx.run ? await ctx.run(batch, chunks[k]!.length) : await runPrepared(model, batch, chunks[k]!.length, ctx.inputSize, ctx.fuse);
     out.push(...toPredictions(probs, ctx.classes.length, ctx.classes));
   }
   return out;

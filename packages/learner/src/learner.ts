@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { activeBackend, detectRuntime, type ActiveBackend, type ImageCodec } from '@bears/backend';
+import { activeBackend, type ActiveBackend, type ImageCodec } from '@bears/backend';
 import { isValidResize, type ValidResize } from '@bears/data';
 import { AdamW, type OptimizerState } from '@bears/sgd';
 import type { Body } from './archs.js';
@@ -20,15 +20,10 @@ import type { TrainingPool } from './node/parallel-train.js';
 import type { Normalization } from './normalization.js';
 import { collectPreds, type GetPredsOptions, type OnProgress, type Preds } from './preds.js';
 import { Recorder } from './recorder.js';
+import { nodePart } from './lazy-node-part.js';
+import { workersWanted } from './inference-workers.js';
 import type { TrainBatch } from './train-batch.js';
 import type { TrainingHost } from './training-host.js';
-
-/** The Node-only part (checkpoints and export folders), by a specifier bundlers do not follow. */
-async function nodePart(what: string): Promise<typeof import('./node-parts.js')> {
-  if (detectRuntime() !== 'node') throw new LearnerError(`${what} reads and writes folders, which needs Node; in browsers use exportToFiles(learner)`);
-  const spec = './node-parts.js';
-  return (await import(/* @vite-ignore */ spec)) as typeof import('./node-parts.js');
-}
 
 /**
  * A CNN learner: pretrained body + fastai head, layer groups, freeze/unfreeze, one-cycle training with
@@ -313,8 +308,7 @@ export class Learner implements TrainingHost {
 
   /** Replicas asked for: trainWorkers, else the wasm backend's thread setting (--threads, BEARS_THREADS, auto) in Node. */
   private trainWorkers(): number {
-    if (this.options.trainWorkers !== undefined) return this.options.trainWorkers;
-    return this.backend?.name === 'wasm' && detectRuntime() === 'node' ? (this.backend.capabilities.threads ?? 1) : 1;
+    return workersWanted(this.options.trainWorkers, this.backend);
   }
 
   private trainingPool(): Promise<TrainingPool | undefined> {

@@ -2,4 +2,5 @@
 // node.ts so learner.ts does not import the index through it (no import cycle).
 export { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 export { exportLearner } from './export-node.js';
+export { startInferencePool } from './node/parallel-infer.js';
 export { startTrainingPool } from './node/parallel-train.js';

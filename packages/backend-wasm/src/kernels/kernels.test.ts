@@ -165,6 +165,10 @@ describe('wasm training kernels match tfjs-backend-cpu', () => {
     ['MobileNet stem (3x3 s2 same, batch 2)', { x: [2, 16, 16, 3], f: [3, 3, 3, 8], strides: [2, 2], dilations: [1, 1], pad: 'same' }],
     ['pointwise 1x1 (GEMM path, inC < outC)', { x: [3, 5, 6, 4], f: [1, 1, 4, 9], strides: [1, 1], dilations: [1, 1], pad: 'valid' }],
     ['pointwise 1x1 (GEMM path, inC > outC)', { x: [2, 7, 5, 9], f: [1, 1, 9, 3], strides: [1, 1], dilations: [1, 1], pad: 'same' }],
+    // outC a multiple of 8: the native x^T dy GEMM; inC 7 leaves 3 rows past its 4-row tiles, and
+    // 960 pixels span two of its k chunks.
+    ['pointwise 1x1 (native GEMM, row tail, two k chunks)', { x: [2, 24, 20, 7], f: [1, 1, 7, 16], strides: [1, 1], dilations: [1, 1], pad: 'valid' }],
+    ['pointwise 1x1 (native GEMM, 4-row tiles only)', { x: [1, 9, 9, 12], f: [1, 1, 12, 8], strides: [1, 1], dilations: [1, 1], pad: 'same' }],
     ['1x1 stride 2', { x: [2, 7, 8, 3], f: [1, 1, 3, 4], strides: [2, 2], dilations: [1, 1], pad: 'valid' }],
     ['valid, stride 2, odd size (ignored trailing rows)', { x: [2, 9, 8, 3], f: [3, 2, 3, 4], strides: [2, 2], dilations: [1, 1], pad: 'valid' }],
     ['same, stride 2, even size', { x: [1, 8, 10, 2], f: [3, 3, 2, 2], strides: [2, 2], dilations: [1, 1], pad: 'same' }],

@@ -9,7 +9,8 @@ import type { Learner } from '../learner.js';
 import { unitStats } from '../normalization.js';
 import { makeImageFolder, makeTinyModelFolder, tempDir, wasm } from '../test-support/fixtures.js';
 import { compiledTrainWorker } from '../test-support/train-worker-script.js';
-import { setTrainWorkerScript, TrainingPool } from './parallel-train.js';
+import { TrainingPool } from './parallel-train.js';
+import { setWorkerScript } from './replica.js';
 
 // Data-parallel unfrozen training on a tiny model: 2 workers take the steps 1 thread takes (same
 // micro-batches, same dropout draws, one AdamW step on the summed gradients), and the pool stops on
@@ -22,7 +23,7 @@ let workerScript: URL;
 beforeAll(async () => {
   await wasm();
   workerScript = await compiledTrainWorker();
-  setTrainWorkerScript(workerScript);
+  setWorkerScript('train-worker', workerScript);
   dataRoot = await makeImageFolder({ perClass: 12, size: 40 });
   modelDir = await makeTinyModelFolder();
   dataset = await ImageDataset.fromFolder(dataRoot, { validPct: 0.25, seed: 1, size: 32 });
@@ -72,7 +73,7 @@ async function twoThreadLearner(lines: string[]): Promise<Learner> {
 describe('data-parallel unfrozen training', () => {
   it('runs as many workers as the wasm backend has threads by default, and trains on its threads when they cannot start', async () => {
     for (const script of [workerScript, new URL('./no-such-worker.mjs', workerScript)]) {
-      setTrainWorkerScript(script);
+      setWorkerScript('train-worker', script);
       const lines: string[] = [];
       const learn = await twoThreadLearner(lines);
       try {
@@ -80,7 +81,7 @@ describe('data-parallel unfrozen training', () => {
         await learn.fitOneCycle(1, [1e-4, 1e-3]);
         expect(lines.find((l) => l.startsWith('unfrozen training:'))).toMatch(script === workerScript ? /^unfrozen training: 2 workers/ : /^unfrozen training: on the backend's threads \(the workers did not start: /);
       } finally {
-        setTrainWorkerScript(workerScript);
+        setWorkerScript('train-worker', workerScript);
         await learn.closeWorkers();
         learn.dispose();
       }
@@ -149,15 +150,15 @@ describe('data-parallel unfrozen training', () => {
   it('fails cleanly when a worker cannot start, and after a fit stopped by a callback', async () => {
     const learn = await tiny(2);
     try {
-      setTrainWorkerScript(new URL('./no-such-worker.mjs', workerScript));
+      setWorkerScript('train-worker', new URL('./no-such-worker.mjs', workerScript));
       await expect(TrainingPool.start(learn, 2)).rejects.toThrow(/training worker/);
-      setTrainWorkerScript(workerScript);
+      setWorkerScript('train-worker', workerScript);
       learn.unfreeze();
       const res = await learn.fitOneCycle(1, [1e-4, 1e-3], { callbacks: [{ name: 'stop', onBatchEnd: () => 'stop' }] });
       expect(res.stopped).toBe('stopped by a callback');
       await expect(learn.fitOneCycle(1, [1e-4, 1e-3], { callbacks: [{ name: 'boom', onBatchEnd: () => { throw new Error('boom'); } }] })).rejects.toThrow('boom');
     } finally {
-      setTrainWorkerScript(workerScript);
+      setWorkerScript('train-worker', workerScript);
       await learn.closeWorkers();
       learn.dispose();
     }

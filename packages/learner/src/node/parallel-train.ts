@@ -5,11 +5,10 @@
 // dropout counters) are in ../data-parallel.ts.
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { freemem } from 'node:os';
-import { Worker } from 'node:worker_threads';
 import { packLayout, splitMicroBatches, sumLosses, sumPartials } from '../data-parallel.js';
 import { LearnerError } from '../errors.js';
 import type { Learner } from '../learner.js';
+import { plannedWorkers, ReplicaPool, startReplicas, workerScript, type Replica } from './replica.js';
 
 /** What a worker needs to build its replica (all structured-cloneable). */
 export interface ReplicaSpec {
@@ -60,78 +59,19 @@ export interface ParallelGrads {
 /** Memory a replica needs besides the main process (its wasm heap holds a model and one micro-batch step). */
 const REPLICA_BYTES = 1.5e9;
 
-/** Workers for `wanted`, capped by free memory; under 2 means none. */
-export function plannedTrainWorkers(wanted: number): number {
-  return Math.max(1, Math.min(Math.floor(wanted), Math.floor(freemem() / REPLICA_BYTES)));
-}
-
-let workerScript: URL = new URL('./train-worker.js', import.meta.url);
-
-/** @internal tests run the sources, so they point the pool at a compiled copy of train-worker.ts. */
-export function setTrainWorkerScript(url: URL): void {
-  workerScript = url;
-}
-
-class Replica {
-  private pending?: { resolve: (r: WorkerReply) => void; reject: (e: Error) => void };
-  exited = false;
-
-  constructor(readonly worker: Worker) {
-    worker.on('message', (r: WorkerReply) => {
-      const p = this.pending;
-      this.pending = undefined;
-      if (!p) return;
-      if (r.type === 'error') p.reject(new LearnerError(`a training worker failed: ${r.message}`));
-      else p.resolve(r);
-    });
-    worker.on('error', (err) => this.fail(new LearnerError(`a training worker failed: ${err.message}`, { cause: err })));
-    worker.on('exit', (code) => {
-      this.exited = true;
-      this.fail(new LearnerError(`a training worker exited (code ${code})`));
-    });
-  }
-
-  private fail(err: Error): void {
-    const p = this.pending;
-    this.pending = undefined;
-    p?.reject(err);
-  }
-
-  /** Sends one message and waits for its reply; the worker holds the process open only meanwhile. */
-  request(message: unknown, transfer: ArrayBuffer[] = []): Promise<WorkerReply> {
-    if (this.exited) return Promise.reject(new LearnerError('the training worker has exited'));
-    if (this.pending) return Promise.reject(new LearnerError('a training worker got a request while busy'));
-    return new Promise<WorkerReply>((resolve, reject) => {
-      this.pending = { resolve, reject };
-      this.worker.ref();
-      this.worker.postMessage(message, transfer);
-    }).finally(() => {
-      if (!this.exited) this.worker.unref();
-    });
-  }
-}
-
 /** N replicas of one learner on worker_threads. */
-export class TrainingPool {
-  private closed = false;
+export class TrainingPool extends ReplicaPool<WorkerReply> {
   private readonly weights: tfl.LayerVariable[];
   /** Where each weight lies in the packed array sent with every step, and its index by name (fixed for the pool's life). */
   private readonly layout: ReturnType<typeof packLayout>;
   private readonly index: Map<string, number>;
 
-  private constructor(
-    private readonly replicas: Replica[],
-    spec: ReplicaSpec,
-    learner: Learner,
-  ) {
+  private constructor(replicas: Replica<WorkerReply>[], spec: ReplicaSpec, learner: Learner) {
+    super(replicas, 'training worker');
     const named = learner.namedWeights();
     this.weights = spec.weightNames.map((n) => named.get(n)!);
     this.layout = packLayout(spec.weightShapes);
     this.index = new Map(spec.weightNames.map((n, i) => [n, i]));
-  }
-
-  get workers(): number {
-    return this.replicas.length;
   }
 
   /** Starts `workers` replicas of the learner and waits until each has built its model. */
@@ -152,14 +92,7 @@ export class TrainingPool {
       weightNames: named.map(([n]) => n),
       weightShapes: named.map(([, w]) => [...w.shape] as number[]),
     };
-    const replicas: Replica[] = [];
-    try {
-      for (let i = 0; i < workers; i++) replicas.push(new Replica(new Worker(workerScript, { workerData: { index: i } })));
-      await Promise.all(replicas.map((r) => r.request({ type: 'init', spec })));
-    } catch (err) {
-      await Promise.all(replicas.map((r) => r.worker.terminate()));
-      throw err;
-    }
+    const replicas = await startReplicas<WorkerReply>(workerScript('train-worker'), workers, 'training worker', { type: 'init', spec });
     return new TrainingPool(replicas, spec, learner);
   }
 
@@ -169,8 +102,7 @@ export class TrainingPool {
    * On any failure every worker is stopped and the error thrown.
    */
   async step(x: tf.Tensor, y: tf.Tensor1D, sizes: number[], trainable: string[], dropout: number[]): Promise<ParallelGrads> {
-    if (this.closed) throw new LearnerError('the training worker pool is closed');
-    try {
+    return this.round(async () => {
       const trainIdx = trainable.map((n) => {
         const i = this.index.get(n);
         if (i === undefined) throw new LearnerError(`data-parallel step: no weight named '${n}' in the replicas`);
@@ -206,23 +138,13 @@ export class TrainingPool {
       const parts = replies.map((r) => r as Extract<WorkerReply, { type: 'grads' }>);
       const { grads, present } = sumPartials(parts);
       return { loss: sumLosses(parts.map((p) => p.losses)), grads, present };
-    } catch (err) {
-      await this.close();
-      throw err;
-    }
-  }
-
-  /** Stops every worker (idempotent). */
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    await Promise.all(this.replicas.map((r) => r.worker.terminate()));
+    });
   }
 }
 
 /** Starts the pool the learner asked for, or undefined when memory leaves room for fewer than 2 replicas. */
 export async function startTrainingPool(learner: Learner, wanted: number): Promise<TrainingPool | undefined> {
-  const workers = plannedTrainWorkers(wanted);
+  const workers = plannedWorkers(wanted, REPLICA_BYTES);
   if (workers < 2) return undefined;
   return TrainingPool.start(learner, workers);
 }

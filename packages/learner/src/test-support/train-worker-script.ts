@@ -2,14 +2,14 @@ import { build } from 'esbuild';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 /**
- * Tests run the TypeScript sources, and a worker_thread cannot: compiles node/train-worker.ts (with the
- * learner sources it imports; packages stay imports) to one .mjs file the pool can start.
+ * Tests run the TypeScript sources, and a worker_thread cannot: compiles node/<name>.ts (with the
+ * learner sources it imports; packages stay imports) to one .mjs file a pool can start.
  */
-export async function compiledTrainWorker(): Promise<URL> {
+async function compiledWorker(name: 'train-worker' | 'infer-worker'): Promise<URL> {
   // Under node_modules, so the bundle's package imports resolve as the sources' do.
-  const outfile = fileURLToPath(new URL('../../node_modules/.bears-test/train-worker.mjs', import.meta.url));
+  const outfile = fileURLToPath(new URL(`../../node_modules/.bears-test/${name}.mjs`, import.meta.url));
   await build({
-    entryPoints: [fileURLToPath(new URL('../node/train-worker.ts', import.meta.url))],
+    entryPoints: [fileURLToPath(new URL(`../node/${name}.ts`, import.meta.url))],
     bundle: true,
     platform: 'node',
     format: 'esm',
@@ -19,3 +19,9 @@ export async function compiledTrainWorker(): Promise<URL> {
   });
   return pathToFileURL(outfile);
 }
+
+/** node/train-worker.ts, compiled for the training pool. */
+export const compiledTrainWorker = (): Promise<URL> => compiledWorker('train-worker');
+
+/** node/infer-worker.ts, compiled for the inference pool. */
+export const compiledInferenceWorker = (): Promise<URL> => compiledWorker('infer-worker');

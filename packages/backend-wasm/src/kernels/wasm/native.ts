@@ -38,6 +38,11 @@ export interface NativeKernels {
     B: number, H: number, W: number, C: number, OH: number, OW: number, FH: number, FW: number,
     sh: number, sw: number, dh: number, dw: number, pt: number, pl: number,
   ): void;
+  /**
+   * c[m, n] = sum_k a[k, m] * b[k, n] for a: [K, M], b: [K, N], c: [M, N] (float32, row-major; N a
+   * multiple of 8), k taken in chunks of kc rows.
+   */
+  gemmTN(a: number, b: number, c: number, K: number, M: number, N: number, kc: number): void;
   /** Elementwise ops on float32: out[r, j] = a[r, j] op b[j] for r < rows, j < c (c = 1: b is a scalar). */
   binary: Record<BinaryOpName, (a: number, b: number, out: number, rows: number, c: number) => void>;
 }
@@ -94,6 +99,7 @@ export function nativeKernels(backend: BackendWasm): NativeKernels | undefined {
         bnGradSums: instance.exports.bnGradSums as NativeKernels['bnGradSums'],
         im2col: instance.exports.im2col as NativeKernels['im2col'],
         col2im: instance.exports.col2im as NativeKernels['col2im'],
+        gemmTN: instance.exports.gemmTN as NativeKernels['gemmTN'],
         binary: Object.fromEntries(binaryOpNames.map((n) => [n, instance.exports[n]])) as NativeKernels['binary'],
       };
     } catch {

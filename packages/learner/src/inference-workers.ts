@@ -1,0 +1,66 @@
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { detectRuntime, type ActiveBackend } from '@bears/backend';
+import { LearnerError } from './errors.js';
+import { nodePart } from './lazy-node-part.js';
+import type { InferenceOutput, InferencePool } from './node/parallel-infer.js';
+
+/**
+ * Worker copies of a model (training replicas, inference copies): the option when given, else in
+ * Node on the wasm backend its threads (--threads, BEARS_THREADS or auto); elsewhere 1 (none).
+ */
+export function workersWanted(option: number | undefined, backend: ActiveBackend | undefined): number {
+  if (option !== undefined) return option;
+  return backend?.name === 'wasm' && detectRuntime() === 'node' ? (backend.capabilities.threads ?? 1) : 1;
+}
+
+/**
+ * An inference pool of `wanted` copies of the model, or undefined: fewer than 2 wanted, not Node,
+ * memory for fewer than 2, or the workers did not start. Asked for by name (`required`), a failure
+ * to start is thrown; by default it is logged and inference stays on the backend's threads.
+ */
+export async function startInference(
+  model: tfl.LayersModel,
+  wanted: number,
+  required: boolean,
+  options: { output: InferenceOutput; fuse: boolean; what: string; backend: ActiveBackend | undefined; log?: (line: string) => void },
+): Promise<InferencePool | undefined> {
+  if (wanted < 2) return undefined;
+  if (options.backend?.name !== 'wasm') {
+    // The copies run on wasm: on another backend they would not give this backend's outputs.
+    if (required) throw new LearnerError(`${options.what} on worker_threads runs copies on the wasm backend; this model uses '${options.backend?.name ?? 'none'}' (set inferenceWorkers: 1)`);
+    return undefined;
+  }
+  try {
+    const pool = await (await nodePart(`${options.what} on worker_threads`)).startInferencePool(model, wanted, options);
+    options.log?.(pool ? `${options.what}: ${pool.workers} workers (one wasm thread each)` : `${options.what}: on the backend's threads (free memory holds no second copy)`);
+    return pool;
+  } catch (err) {
+    if (required) throw err;
+    options.log?.(`${options.what}: on the backend's threads (the workers did not start: ${(err as Error).message.split('\n')[0]})`);
+    return undefined;
+  }
+}
+
+/**
+ * A batch's forward through the pool while it works; after a failure (logged), on this thread with
+ * `here` for the rest: a worker that dies costs speed, not the run.
+ */
+export function withFallback<A extends unknown[], T>(
+  pool: InferencePool,
+  there: (p: InferencePool, ...args: A) => Promise<T>,
+  here: (...args: A) => Promise<T>,
+  log?: (line: string) => void,
+): (...args: A) => Promise<T> {
+  let p: InferencePool | undefined = pool;
+  return async (...args: A) => {
+    if (p) {
+      try {
+        return await there(p, ...args);
+      } catch (err) {
+        log?.(`inference workers failed (${(err as Error).message.split('\n')[0]}); going on on this thread`);
+        p = undefined;
+      }
+    }
+    return here(...args);
+  };
+}

@@ -1,0 +1,114 @@
+// Parallel inference on worker_threads (Node): N copies of a model, each on its own one-thread wasm
+// backend, each running a contiguous share of every batch. XNNPACK's thread pool splits each layer
+// between the cores and waits at every layer's end; two whole forward passes side by side keep
+// both cores busy (the learner bench: two_process_forward_ceiling_ratio against two_core_*_ratio).
+// Used by feature extraction and by ExportedModel.predictBatch; the same model and the same
+// per-image arithmetic, so the same outputs (parallel-infer.test.ts).
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { packLayout } from '../data-parallel.js';
+import { LearnerError } from '../errors.js';
+import { plannedWorkers, ReplicaPool, startReplicas, workerScript, type Replica } from './replica.js';
+
+/** What each worker runs: the model's output, or the concat pool of its 4D output (body features). */
+export type InferenceOutput = 'output' | 'concat-pool';
+
+export interface InferenceSpec {
+  backendModule: string;
+  backendName: string;
+  topology: unknown;
+  weightShapes: number[][];
+  weights: Float32Array;
+  output: InferenceOutput;
+  /** Fold frozen batch norms into their relu6 (fusedInference), as the main thread's wasm forward does. */
+  fuse: boolean;
+}
+
+export interface InferenceRequest {
+  type: 'run';
+  x: Float32Array;
+  shape: number[];
+}
+
+export type InferenceReply = { type: 'ready' } | { type: 'out'; values: Float32Array; shape: number[] };
+
+/** Memory a copy needs besides the main process: its wasm heap (weights, one batch's activations) and V8. */
+const COPY_BYTES = 0.5e9;
+
+/** Rows [start, start + rows) of n for each of k workers, as even as can be; empty shares dropped. */
+export function splitRows(n: number, k: number): Array<{ start: number; rows: number }> {
+  const out: Array<{ start: number; rows: number }> = [];
+  let start = 0;
+  for (let i = 0; i < k; i++) {
+    const rows = Math.floor(n / k) + (i < n % k ? 1 : 0);
+    if (rows > 0) out.push({ start, rows });
+    start += rows;
+  }
+  return out;
+}
+
+/** N copies of one model on worker_threads. */
+export class InferencePool extends ReplicaPool<InferenceReply> {
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private constructor(replicas: Replica<InferenceReply>[]) {
+    super(replicas, 'inference worker');
+  }
+
+  /** Starts `workers` copies of the model (its weights as they are now) and waits until each is built. */
+  static async start(model: tfl.LayersModel, workers: number, options: { output: InferenceOutput; fuse: boolean }): Promise<InferencePool> {
+    const shapes = model.weights.map((w) => [...w.shape] as number[]);
+    const layout = packLayout(shapes);
+    const weights = new Float32Array(layout.total);
+    const values = await Promise.all(model.weights.map((w) => w.read().data()));
+    values.forEach((v, i) => weights.set(v as Float32Array, layout.offsets[i]));
+    const spec: InferenceSpec = {
+      backendModule: '@bears/backend-wasm',
+      backendName: 'wasm',
+      topology: model.toJSON(undefined, false),
+      weightShapes: shapes,
+      weights,
+      output: options.output,
+      fuse: options.fuse,
+    };
+    return new InferencePool(await startReplicas<InferenceReply>(workerScript('infer-worker'), workers, 'inference worker', { type: 'init', spec }));
+  }
+
+  /**
+   * The model on n inputs (n x ...image floats, row-major): each worker runs a contiguous share of
+   * the rows, and the outputs come back in row order. On any failure every worker is stopped and the
+   * error thrown.
+   */
+  run(x: Float32Array, n: number, image: number[]): Promise<{ values: Float32Array; dim: number }> {
+    // One batch at a time: a worker takes one request at a time, and concurrent callers queue.
+    const turn = this.queue.then(() => this.runNow(x, n, image));
+    this.queue = turn.catch(() => {});
+    return turn;
+  }
+
+  private async runNow(x: Float32Array, n: number, image: number[]): Promise<{ values: Float32Array; dim: number }> {
+    const rowSize = image.reduce((a, b) => a * b, 1);
+    if (!Number.isInteger(n) || n < 1 || x.length !== n * rowSize) throw new LearnerError(`inference pool: expected ${n} x [${image}] floats, got ${x.length}`);
+    return this.round(async () => {
+      const shares = splitRows(n, this.replicas.length);
+      const replies = await Promise.all(
+        shares.map((share, r) => {
+          const part = x.slice(share.start * rowSize, (share.start + share.rows) * rowSize);
+          const msg: InferenceRequest = { type: 'run', x: part, shape: [share.rows, ...image] };
+          return this.replicas[r]!.request(msg, [part.buffer as ArrayBuffer]);
+        }),
+      );
+      const outs = replies as Array<Extract<InferenceReply, { type: 'out' }>>;
+      const dim = outs[0]!.values.length / shares[0]!.rows;
+      const values = new Float32Array(n * dim);
+      outs.forEach((o, i) => values.set(o.values, shares[i]!.start * dim));
+      return { values, dim };
+    });
+  }
+}
+
+/** A pool of `wanted` copies, or undefined when memory leaves room for fewer than 2. */
+export async function startInferencePool(model: tfl.LayersModel, wanted: number, options: { output: InferenceOutput; fuse: boolean }): Promise<InferencePool | undefined> {
+  const workers = plannedWorkers(wanted, COPY_BYTES);
+  if (workers < 2) return undefined;
+  return InferencePool.start(model, workers, options);
+}
