@@ -25,6 +25,10 @@ export async function startInference(
   options: { output: InferenceOutput; fuse: boolean; what: string; backend: ActiveBackend | undefined; log?: (line: string) => void },
 ): Promise<InferencePool | undefined> {
   if (wanted < 2) return undefined;
+  if (detectRuntime() !== 'node') {
+    if (required) throw new LearnerError(`${options.what} on worker_threads needs Node (set inferenceWorkers: 1 here)`);
+    return undefined;
+  }
   if (options.backend?.name !== 'wasm') {
     // The copies run on wasm: on another backend they would not give this backend's outputs.
     if (required) throw new LearnerError(`${options.what} on worker_threads runs copies on the wasm backend; this model uses '${options.backend?.name ?? 'none'}' (set inferenceWorkers: 1)`);
