@@ -78,6 +78,15 @@ describe('bears: verify -> train -> predict on a subset of the bears', () => {
     expect(Object.keys(q).some((c) => Math.abs(q[c]! - (p.probabilities as Record<string, number>)[c]!) > 1e-6)).toBe(true);
   });
 
+  it('predict on many photos (the model\'s worker copies start) labels each as it labels one', async () => {
+    const teddy = join(data, 'teddy', readdirSync(join(data, 'teddy'))[0]!);
+    const one = (await runCli(['predict', model, teddy, '--json'])).json.predictions[0].probabilities as Record<string, number>;
+    const many = await runCli(['predict', model, ...Array.from({ length: 32 }, () => teddy), '--json']);
+    expect(many.code).toBe(0);
+    expect(many.json.predictions).toHaveLength(32);
+    for (const p of many.json.predictions) for (const c of Object.keys(one)) expect(Math.abs(p.probabilities[c] - one[c]!)).toBeLessThan(1e-5);
+  }, 120_000);
+
   it('predict fails clearly on a corrupt image, a missing model and a model from another version', async () => {
     const bad = join(data, 'corrupt.jpg');
     writeFileSync(bad, Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 0x10]));

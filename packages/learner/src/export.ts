@@ -164,9 +164,11 @@ export class ExportedModel {
 
   async predictBatch(images: ImageInput[], options: { batchSize?: number; tta?: boolean | TtaOptions } = {}): Promise<Prediction[]> {
     const ctx = { ...this.input, classes: this.classes, codec: await this.codec() };
-    if (options.tta) return predictTta(this.model, images, ctx, options.tta === true ? {} : options.tta);
     const fuse = this.backend?.name === 'wasm';
     const here: RunPrepared = (batch, n) => runPrepared(this.model, batch, n, this.inputSize, fuse);
+    // tta: each photo's views are one batch, on the workers once they have been started.
+    const started: RunPrepared | undefined = this.poolStart ? (batch, n) => (this.poolRun ?? here)(batch, n) : undefined;
+    if (options.tta) return predictTta(this.model, images, { ...ctx, fuse, ...(started ? { run: started } : {}) }, options.tta === true ? {} : options.tta);
     let run: RunPrepared | undefined;
     // One batch is not worth a round trip to the workers.
     if (Array.isArray(images) && images.length > (options.batchSize ?? 16)) {

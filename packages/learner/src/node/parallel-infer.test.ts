@@ -75,6 +75,10 @@ describe('parallel inference', () => {
       close(c2!);
       expect((there as unknown as { pool?: InferencePool }).pool).toBe(pool);
       expect((pool as unknown as { closed: boolean }).closed).toBe(false);
+      // tta on a started pool: each photo's views are one batch on the workers, the same mix.
+      const ttaHere = await here.predict(files[0]!, { tta: { n: 3 } });
+      const ttaThere = await there.predict(files[0]!, { tta: { n: 3 } });
+      expect(relError(Float32Array.from(ttaThere.probabilities), Float32Array.from(ttaHere.probabilities))).toBeLessThan(1e-5);
       // A dead worker: that call finishes on this thread, with the same answers.
       const replicas = (pool as unknown as { replicas: Array<{ worker: { terminate(): Promise<number> } }> }).replicas;
       await replicas[1]!.worker.terminate();
