@@ -113,8 +113,8 @@ export async function predictTta(
     else throw new LearnerError('predict with tta: pass encoded image bytes or (Node) a file path: the augmented views are decoded from the photo');
     const batch = new Float32Array((n + 1) * per);
     const name = typeof image === 'string' ? image : 'image bytes';
-    // The views at once (each seeded by its index, written at its own offset): the decoder's threads
-    // overlap them; one after another they took a fifth of a photo's time on 2 cores.
+    // The views at once (each seeded by its index, written at its own offset), so the decoder's threads
+    // overlap them instead of waiting for each in turn.
     const views = await Promise.allSettled([
       inputFor(bytes, ctx, ctx.codec).then((x) => batch.set(x, 0)),
       ...Array.from({ length: n }, (_, v) =>
