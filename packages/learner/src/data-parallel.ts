@@ -1,5 +1,5 @@
 // The portable half of data-parallel training (the worker_threads host is in node/parallel-train.ts):
-// which micro-batches each replica runs, how their gradients are packed and summed, and the
+// which micro-batches each replica runs, how weights and gradients are packed and summed, and the
 // per-call dropout counters that make a replica draw the masks the single-thread step would.
 
 /** A contiguous run of micro-batches one replica computes. */
@@ -69,6 +69,18 @@ export function packLayout(shapes: readonly (readonly number[])[]): { offsets: n
     total += size;
   }
   return { offsets, sizes, total };
+}
+
+/** Values (one per tensor, in the layout's order) packed end to end in one Float32Array. */
+export function packValues(values: readonly ArrayLike<number>[], layout: ReturnType<typeof packLayout>): Float32Array {
+  const packed = new Float32Array(layout.total);
+  values.forEach((v, i) => packed.set(v, layout.offsets[i]));
+  return packed;
+}
+
+/** Tensor i's values in a packed array (a view, not a copy). */
+export function unpacked(packed: Float32Array, layout: ReturnType<typeof packLayout>, i: number): Float32Array {
+  return packed.subarray(layout.offsets[i]!, layout.offsets[i]! + layout.sizes[i]!);
 }
 
 /** a += b elementwise in float32, as tf.add accumulates the micro-batch gradients. */

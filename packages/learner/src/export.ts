@@ -163,23 +163,20 @@ export class ExportedModel {
   }
 
   async predictBatch(images: ImageInput[], options: { batchSize?: number; tta?: boolean | TtaOptions } = {}): Promise<Prediction[]> {
-    const ctx = { ...this.input, classes: this.classes, codec: await this.codec() };
-    const fuse = this.backend?.name === 'wasm';
-    const here: RunPrepared = (batch, n) => runPrepared(this.model, batch, n, this.inputSize, fuse);
+    const ctx = { ...this.input, classes: this.classes, codec: await this.codec(), fuse: this.fuse };
     // tta: each photo's views are one batch, on the workers once they have been started.
-    const started: RunPrepared | undefined = this.poolStart ? (batch, n) => (this.poolRun ?? here)(batch, n) : undefined;
-    if (options.tta) return predictTta(this.model, images, { ...ctx, fuse, ...(started ? { run: started } : {}) }, options.tta === true ? {} : options.tta);
-    let run: RunPrepared | undefined;
+    if (options.tta) return predictTta(this.model, images, { ...ctx, ...(this.poolStart ? { run: this.runOnPool } : {}) }, options.tta === true ? {} : options.tta);
     // One batch is not worth a round trip to the workers.
-    if (Array.isArray(images) && images.length > (options.batchSize ?? 16)) {
+    const severalBatches = Array.isArray(images) && images.length > (options.batchSize ?? 16);
+    if (severalBatches) {
       // Asked for by name: started by the first such call, which waits for them (and their error).
       // By default a call of AUTO_START_IMAGES or more starts them in the background (its batches go
       // to them once they are up); starting costs about as much as they save on ~200 images.
-      if (this.inferenceWorkers !== undefined) await this.startWorkers(fuse, here);
-      else if (images.length >= AUTO_START_IMAGES) void this.startWorkers(fuse, here);
-      if (this.poolStart) run = (batch, n) => (this.poolRun ?? here)(batch, n);
+      if (this.inferenceWorkers !== undefined) await this.startWorkers();
+      else if (images.length >= AUTO_START_IMAGES) void this.startWorkers();
     }
-    return predictImages(this.model, images, { ...ctx, batchSize: options.batchSize, fuse, ...(run ? { run } : {}) });
+    const run = severalBatches && this.poolStart ? this.runOnPool : undefined;
+    return predictImages(this.model, images, { ...ctx, batchSize: options.batchSize, ...(run ? { run } : {}) });
   }
 
   /**
@@ -188,22 +185,32 @@ export class ExportedModel {
    * wasm, or memory for fewer than 2).
    */
   async startInferenceWorkers(): Promise<number> {
-    const fuse = this.backend?.name === 'wasm';
-    await this.startWorkers(fuse, (batch, n) => runPrepared(this.model, batch, n, this.inputSize, fuse));
+    await this.startWorkers();
     return this.pool?.workers ?? 0;
   }
 
+  /** On wasm the frozen batch norm + relu6 pairs run folded (fusedInference), here and on the workers. */
+  private get fuse(): boolean {
+    return this.backend?.name === 'wasm';
+  }
+
+  /** The forward on this thread. */
+  private readonly runHere: RunPrepared = (batch, n) => runPrepared(this.model, batch, n, this.inputSize, this.fuse);
+
+  /** The forward on the workers once they are up (until one fails), on this thread until then. */
+  private readonly runOnPool: RunPrepared = (batch, n) => (this.poolRun ?? this.runHere)(batch, n);
+
   /** Starts the inference pool once (kept until dispose); poolRun is its forward once it is up. */
-  private startWorkers(fuse: boolean, here: RunPrepared): Promise<void> {
+  private startWorkers(): Promise<void> {
     const size = this.inputSize;
     this.poolStart ??= startInference(this.model, workersWanted(this.inferenceWorkers, this.backend), this.inferenceWorkers !== undefined, {
-      output: 'output', fuse, what: 'predictBatch', backend: this.backend,
+      fuse: this.fuse, what: 'predictBatch', backend: this.backend,
     }).then(
       (pool) => {
         if (!pool) return;
         if (this.disposed) return void pool.close();
         this.pool = pool;
-        this.poolRun = withFallback(pool, async (p, batch: Float32Array, n: number) => (await p.run(batch, n, [size, size, 3])).values, here);
+        this.poolRun = withFallback(pool, (p, batch: Float32Array, n: number) => p.run(batch, n, [size, size, 3]), this.runHere);
       },
       (err: unknown) => {
         this.poolStart = undefined;

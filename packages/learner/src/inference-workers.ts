@@ -2,7 +2,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { detectRuntime, type ActiveBackend } from '@bears/backend';
 import { LearnerError } from './errors.js';
 import { nodePart } from './lazy-node-part.js';
-import type { InferenceOutput, InferencePool } from './node/parallel-infer.js';
+import type { InferencePool } from './node/parallel-infer.js';
 
 /**
  * Worker copies of a model (training replicas, inference copies): the option when given, else in
@@ -15,14 +15,14 @@ export function workersWanted(option: number | undefined, backend: ActiveBackend
 
 /**
  * An inference pool of `wanted` copies of the model, or undefined: fewer than 2 wanted, not Node,
- * memory for fewer than 2, or the workers did not start. Asked for by name (`required`), a failure
- * to start is thrown; by default it is logged and inference stays on the backend's threads.
+ * not wasm, memory for fewer than 2, or the workers did not start. Asked for by name (`required`),
+ * the reason it cannot be had is thrown; by default inference stays on the backend's threads.
  */
 export async function startInference(
   model: tfl.LayersModel,
   wanted: number,
   required: boolean,
-  options: { output: InferenceOutput; fuse: boolean; what: string; backend: ActiveBackend | undefined; log?: (line: string) => void },
+  options: { fuse: boolean; what: string; backend: ActiveBackend | undefined },
 ): Promise<InferencePool | undefined> {
   if (wanted < 2) return undefined;
   if (detectRuntime() !== 'node') {
@@ -35,33 +35,28 @@ export async function startInference(
     return undefined;
   }
   try {
-    const pool = await (await nodePart(`${options.what} on worker_threads`)).startInferencePool(model, wanted, options);
-    options.log?.(pool ? `${options.what}: ${pool.workers} workers (one wasm thread each)` : `${options.what}: on the backend's threads (free memory holds no second copy)`);
-    return pool;
+    return await (await nodePart(`${options.what} on worker_threads`)).startInferencePool(model, wanted, { fuse: options.fuse });
   } catch (err) {
     if (required) throw err;
-    options.log?.(`${options.what}: on the backend's threads (the workers did not start: ${(err as Error).message.split('\n')[0]})`);
     return undefined;
   }
 }
 
 /**
- * A batch's forward through the pool while it works; after a failure (logged), on this thread with
- * `here` for the rest: a worker that dies costs speed, not the run.
+ * A batch's forward through the pool while it works; after a failure, on this thread with `here`
+ * for the rest: a worker that dies costs speed, not the run.
  */
 export function withFallback<A extends unknown[], T>(
   pool: InferencePool,
   there: (p: InferencePool, ...args: A) => Promise<T>,
   here: (...args: A) => Promise<T>,
-  log?: (line: string) => void,
 ): (...args: A) => Promise<T> {
   let p: InferencePool | undefined = pool;
   return async (...args: A) => {
     if (p) {
       try {
         return await there(p, ...args);
-      } catch (err) {
-        log?.(`inference workers failed (${(err as Error).message.split('\n')[0]}); going on on this thread`);
+      } catch {
         p = undefined;
       }
     }

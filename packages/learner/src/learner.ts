@@ -15,7 +15,7 @@ import type { CnnLearnerOptions, FitOptions, FitResult, LrFindOutcome, Validatio
 import { lrFind } from './lr-find.js';
 import { planPhysicalBatch, type BatchPlan } from './memory.js';
 import { crossEntropy, errorRate, scoreBatches, type Metric } from './metrics.js';
-import { dropoutCounters, microBatchSizes, packLayout, setDropoutCounters } from './data-parallel.js';
+import { dropoutCounters, microBatchSizes, packLayout, setDropoutCounters, unpacked } from './data-parallel.js';
 import type { TrainingPool } from './node/parallel-train.js';
 import type { Normalization } from './normalization.js';
 import { collectPreds, type GetPredsOptions, type OnProgress, type Preds } from './preds.js';
@@ -353,7 +353,7 @@ export class Learner implements TrainingHost {
     const layout = packLayout(vars.map((v) => v.shape));
     const acc: tf.NamedTensorMap = {};
     vars.forEach((v, i) => {
-      if (result.present[i]) acc[v.name] = tf.tensor(result.grads.subarray(layout.offsets[i]!, layout.offsets[i]! + layout.sizes[i]!), v.shape);
+      if (result.present[i]) acc[v.name] = tf.tensor(unpacked(result.grads, layout, i), v.shape);
     });
     this.optimizerForTraining().applyGradients(acc);
     tf.dispose(Object.values(acc));

@@ -187,11 +187,7 @@ async function twoCores(): Promise<void> {
     report(ratioKey, one[key] / two[key], `${label}, 2 cores vs 1`, 'x');
   }
   // Alternating, the faster of two runs each, like the timings above.
-  const ceiling = { 1: 0, 2: 0 };
-  for (const procs of [1, 2, 2, 1] as const) ceiling[procs] = Math.max(ceiling[procs], await forwardCeiling(procs, pinning && cores >= 2));
-  out.forward_passes_s_1proc = Number(ceiling[1].toFixed(3));
-  out.forward_passes_s_2proc = Number(ceiling[2].toFixed(3));
-  report('two_process_forward_ceiling_ratio', ceiling[2] / ceiling[1], 'forward passes (batch 16, one thread each), 2 processes at once vs 1', 'x');
+  await reportCeiling([1, 2, 2, 1], pinning && cores >= 2);
   out.unfrozen_s_2core_threads = Number(threadsOnly.unfrozen.toFixed(3));
   report('two_core_unfrozen_epoch_threads_ratio', one.unfrozen / threadsOnly.unfrozen, 'unfrozen epoch, 2 wasm threads (no workers) vs 1 core', 'x');
 }
@@ -245,6 +241,15 @@ async function forwardCeiling(procs: number, pin: boolean): Promise<number> {
   }
 }
 
+/** two_process_forward_ceiling_ratio from forwardCeiling runs in `order` (1 or 2 processes), the faster run of each kind. */
+async function reportCeiling(order: readonly (1 | 2)[], pin: boolean): Promise<void> {
+  const ceiling = { 1: 0, 2: 0 };
+  for (const procs of order) ceiling[procs] = Math.max(ceiling[procs], await forwardCeiling(procs, pin));
+  out.forward_passes_s_1proc = Number(ceiling[1].toFixed(3));
+  out.forward_passes_s_2proc = Number(ceiling[2].toFixed(3));
+  report('two_process_forward_ceiling_ratio', ceiling[2] / ceiling[1], 'forward passes (batch 16, one thread each), 2 processes at once vs 1', 'x');
+}
+
 async function main(): Promise<void> {
   if (args.includes('--ceiling-child')) return ceilingChild(num('--ceiling-child', 6));
   if (args.includes('--threads-child')) return threadsChild(num('--threads-child', 1), args.includes('--train-workers') ? num('--train-workers', 1) : undefined);
@@ -258,7 +263,7 @@ async function main(): Promise<void> {
   // 0. Two cores against one: feature extraction, predictBatch and one unfrozen epoch, each in a fresh
   //    process per core count (see coreCounts below).
   if (args.includes('--ceiling-only')) {
-    report('two_process_forward_ceiling_ratio', (await forwardCeiling(2, availableParallelism() >= 2)) / (await forwardCeiling(1, true)), 'forward passes (batch 16, one thread each), 2 processes at once vs 1', 'x');
+    await reportCeiling([2, 1], availableParallelism() >= 2);
     return printReport();
   }
   if (!args.includes('--no-threads') && !cvOnly) await twoCores();

@@ -2,15 +2,12 @@
 // backend, each running a contiguous share of every batch. XNNPACK's thread pool splits each layer
 // between the cores and waits at every layer's end; two whole forward passes side by side keep
 // both cores busy (the learner bench: two_process_forward_ceiling_ratio against two_core_*_ratio).
-// Used by feature extraction and by ExportedModel.predictBatch; the same model and the same
-// per-image arithmetic, so the same outputs (parallel-infer.test.ts).
+// Used by ExportedModel.predictBatch and its tta; the same model and the same per-image
+// arithmetic, so the same outputs (parallel-infer.test.ts).
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { packLayout } from '../data-parallel.js';
+import { packLayout, packValues } from '../data-parallel.js';
 import { LearnerError } from '../errors.js';
 import { plannedWorkers, ReplicaPool, startReplicas, workerScript, type Replica } from './replica.js';
-
-/** What each worker runs: the model's output, or the concat pool of its 4D output (body features). */
-export type InferenceOutput = 'output' | 'concat-pool';
 
 export interface InferenceSpec {
   backendModule: string;
@@ -18,7 +15,6 @@ export interface InferenceSpec {
   topology: unknown;
   weightShapes: number[][];
   weights: Float32Array;
-  output: InferenceOutput;
   /** Fold frozen batch norms into their relu6 (fusedInference), as the main thread's wasm forward does. */
   fuse: boolean;
 }
@@ -29,7 +25,7 @@ export interface InferenceRequest {
   shape: number[];
 }
 
-export type InferenceReply = { type: 'ready' } | { type: 'out'; values: Float32Array; shape: number[] };
+export type InferenceReply = { type: 'ready' } | { type: 'out'; values: Float32Array };
 
 /** Memory a copy needs besides the main process: its wasm heap (weights, one batch's activations) and V8. */
 const COPY_BYTES = 0.5e9;
@@ -55,19 +51,14 @@ export class InferencePool extends ReplicaPool<InferenceReply> {
   }
 
   /** Starts `workers` copies of the model (its weights as they are now) and waits until each is built. */
-  static async start(model: tfl.LayersModel, workers: number, options: { output: InferenceOutput; fuse: boolean }): Promise<InferencePool> {
+  static async start(model: tfl.LayersModel, workers: number, options: { fuse: boolean }): Promise<InferencePool> {
     const shapes = model.weights.map((w) => [...w.shape] as number[]);
-    const layout = packLayout(shapes);
-    const weights = new Float32Array(layout.total);
-    const values = await Promise.all(model.weights.map((w) => w.read().data()));
-    values.forEach((v, i) => weights.set(v as Float32Array, layout.offsets[i]));
     const spec: InferenceSpec = {
       backendModule: '@bears/backend-wasm',
       backendName: 'wasm',
       topology: model.toJSON(undefined, false),
       weightShapes: shapes,
-      weights,
-      output: options.output,
+      weights: packValues(await Promise.all(model.weights.map((w) => w.read().data())), packLayout(shapes)),
       fuse: options.fuse,
     };
     return new InferencePool(await startReplicas<InferenceReply>(workerScript('infer-worker'), workers, 'inference worker', { type: 'init', spec }));
@@ -78,14 +69,14 @@ export class InferencePool extends ReplicaPool<InferenceReply> {
    * the rows, and the outputs come back in row order. On any failure every worker is stopped and the
    * error thrown.
    */
-  run(x: Float32Array, n: number, image: number[]): Promise<{ values: Float32Array; dim: number }> {
+  run(x: Float32Array, n: number, image: number[]): Promise<Float32Array> {
     // One batch at a time: a worker takes one request at a time, and concurrent callers queue.
     const turn = this.queue.then(() => this.runNow(x, n, image));
     this.queue = turn.catch(() => {});
     return turn;
   }
 
-  private async runNow(x: Float32Array, n: number, image: number[]): Promise<{ values: Float32Array; dim: number }> {
+  private async runNow(x: Float32Array, n: number, image: number[]): Promise<Float32Array> {
     const rowSize = image.reduce((a, b) => a * b, 1);
     if (!Number.isInteger(n) || n < 1 || x.length !== n * rowSize) throw new LearnerError(`inference pool: expected ${n} x [${image}] floats, got ${x.length}`);
     return this.round(async () => {
@@ -101,13 +92,13 @@ export class InferencePool extends ReplicaPool<InferenceReply> {
       const dim = outs[0]!.values.length / shares[0]!.rows;
       const values = new Float32Array(n * dim);
       outs.forEach((o, i) => values.set(o.values, shares[i]!.start * dim));
-      return { values, dim };
+      return values;
     });
   }
 }
 
 /** A pool of `wanted` copies, or undefined when memory leaves room for fewer than 2. */
-export async function startInferencePool(model: tfl.LayersModel, wanted: number, options: { output: InferenceOutput; fuse: boolean }): Promise<InferencePool | undefined> {
+export async function startInferencePool(model: tfl.LayersModel, wanted: number, options: { fuse: boolean }): Promise<InferencePool | undefined> {
   const workers = plannedWorkers(wanted, COPY_BYTES);
   if (workers < 2) return undefined;
   return InferencePool.start(model, workers, options);

@@ -5,7 +5,7 @@
 // dropout counters) are in ../data-parallel.ts.
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { packLayout, splitMicroBatches, sumLosses, sumPartials } from '../data-parallel.js';
+import { packLayout, packValues, splitMicroBatches, sumLosses, sumPartials } from '../data-parallel.js';
 import { LearnerError } from '../errors.js';
 import type { Learner } from '../learner.js';
 import { plannedWorkers, ReplicaPool, startReplicas, workerScript, type Replica } from './replica.js';
@@ -108,9 +108,7 @@ export class TrainingPool extends ReplicaPool<WorkerReply> {
         if (i === undefined) throw new LearnerError(`data-parallel step: no weight named '${n}' in the replicas`);
         return i;
       });
-      const packed = new Float32Array(this.layout.total);
-      const values = await Promise.all(this.weights.map((w) => w.read().data()));
-      values.forEach((v, i) => packed.set(v as Float32Array, this.layout.offsets[i]));
+      const packed = packValues(await Promise.all(this.weights.map((w) => w.read().data())), this.layout);
       const xs = (await x.data()) as Float32Array;
       const ys = Array.from(await y.data());
       const n = y.shape[0];

@@ -7,7 +7,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { useBackend } from '@bears/backend';
 import { parentPort } from 'node:worker_threads';
 import type { Body } from '../archs.js';
-import { packLayout, setDropoutCounters } from '../data-parallel.js';
+import { packLayout, setDropoutCounters, unpacked } from '../data-parallel.js';
 import type { LearnerData } from '../feature-cache.js';
 import { Learner } from '../learner.js';
 import type { ReplicaSpec, StepRequest, WorkerReply } from './parallel-train.js';
@@ -53,7 +53,7 @@ async function step(req: StepRequest): Promise<WorkerReply> {
   const t0 = performance.now();
   const l = learner!;
   tf.tidy(() => {
-    weights.forEach((w, i) => w.write(tf.tensor(req.weights.subarray(layout.offsets[i]!, layout.offsets[i]! + layout.sizes[i]!), shapes[i])));
+    weights.forEach((w, i) => w.write(tf.tensor(unpacked(req.weights, layout, i), shapes[i])));
   });
   const tWrite = performance.now() - t0;
   const vars = req.trainable.map((i) => weights[i]!.read() as tf.Variable);
