@@ -130,6 +130,8 @@ export class ExportedModel {
   private pool?: InferencePool;
   private poolStart?: Promise<void>;
   private poolRun?: RunPrepared;
+  /** One share of a batch on the first copy free (predictBatch streams its shares), until one fails. */
+  private poolLane?: RunPrepared;
   private disposed = false;
 
   constructor(
@@ -175,8 +177,10 @@ export class ExportedModel {
       if (this.inferenceWorkers !== undefined) await this.startWorkers();
       else if (images.length >= AUTO_START_IMAGES) void this.startWorkers();
     }
-    const run = severalBatches && this.poolStart ? this.runOnPool : undefined;
-    return predictImages(this.model, images, { ...ctx, batchSize: options.batchSize, ...(run ? { run } : {}) });
+    // Once the copies are up, each batch's shares stream to them; while they start, batches run here.
+    const lanes = severalBatches && this.pool && this.poolLane ? { run: this.poolLane, count: this.pool.workers } : undefined;
+    const run = severalBatches && this.poolStart && !lanes ? this.runOnPool : undefined;
+    return predictImages(this.model, images, { ...ctx, batchSize: options.batchSize, ...(lanes ? { lanes } : run ? { run } : {}) });
   }
 
   /**
@@ -211,6 +215,7 @@ export class ExportedModel {
         if (this.disposed) return void pool.close();
         this.pool = pool;
         this.poolRun = withFallback(pool, (p, batch: Float32Array, n: number) => p.run(batch, n, [size, size, 3]), this.runHere);
+        this.poolLane = withFallback(pool, (p, batch: Float32Array, n: number) => p.runOne(batch, n, [size, size, 3]), this.runHere);
       },
       (err: unknown) => {
         this.poolStart = undefined;

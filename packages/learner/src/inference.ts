@@ -144,27 +144,45 @@ async function prepareChunk(chunk: ImageInput[], ctx: InputSpec & { codec: Image
  * Predicts over inputs in batches, through inputFor (one preprocessing road). The inputs of the
  * next batch are decoded while the model runs on this one, several at a time: decoding one after
  * another left the second core idle for a fifth of predictBatch on 2 threads. Same inputs, same
- * batches, so the same predictions.
+ * batches, so the same predictions. With `lanes` (worker copies) each copy's share of a batch is a
+ * request of its own, sent as soon as it is decoded (the same per-image arithmetic: within 1e-5).
  */
 export async function predictImages(
   model: tfl.LayersModel,
   images: ImageInput[],
-  ctx: InputSpec & { classes: string[]; codec: ImageCodec; batchSize?: number; fuse?: boolean; run?: RunPrepared },
+  ctx: InputSpec & { classes: string[]; codec: ImageCodec; batchSize?: number; fuse?: boolean; run?: RunPrepared; lanes?: { run: RunPrepared; count: number } },
 ): Promise<Prediction[]> {
   if (!Array.isArray(images)) throw new LearnerError('predictBatch: expected an array of images');
   const bs = ctx.batchSize ?? 16;
   const limit = defaultConcurrency();
+  // On worker copies: each batch's per-worker share goes to whichever copy is free as soon as it is
+  // decoded, so no copy waits for the rest of the batch's decode or for the other copy to finish
+  // (32 photos: 2-4% faster than whole batches split at once in 9 of 12 alternating process pairs).
+  const piece = ctx.lanes ? Math.max(1, Math.ceil(bs / ctx.lanes.count)) : bs;
   const chunks: ImageInput[][] = [];
-  for (let s = 0; s < images.length; s += bs) chunks.push(images.slice(s, s + bs));
-  const out: Prediction[] = [];
+  for (let s = 0; s < images.length; s += piece) chunks.push(images.slice(s, s + piece));
+  const probs: Float32Array[] = [];
+  const running = new Set<Promise<void>>();
+  let failure: { error: unknown } | undefined;
   let pending = chunks.length > 0 ? prepareChunk(chunks[0]!, ctx, limit) : undefined;
-  for (let k = 0; k < chunks.length; k++) {
+  for (let k = 0; k < chunks.length && !failure; k++) {
     const batch = await pending!;
     pending = k + 1 < chunks.length ? prepareChunk(chunks[k + 1]!, ctx, limit) : undefined;
     // Awaited next round; this only keeps a failure from counting as unhandled if the forward throws first.
     pending?.catch(() => {});
-    const probs = ctx.run ? await ctx.run(batch, chunks[k]!.length) : await runPrepared(model, batch, chunks[k]!.length, ctx.inputSize, ctx.fuse);
-    out.push(...toPredictions(probs, ctx.classes.length, ctx.classes));
+    const n = chunks[k]!.length;
+    if (!ctx.lanes) {
+      probs[k] = ctx.run ? await ctx.run(batch, n) : await runPrepared(model, batch, n, ctx.inputSize, ctx.fuse);
+      continue;
+    }
+    while (running.size >= ctx.lanes.count) await Promise.race(running);
+    const job: Promise<void> = ctx.lanes.run(batch, n).then(
+      (p) => void (probs[k] = p),
+      (error: unknown) => void (failure ??= { error }),
+    ).finally(() => running.delete(job));
+    running.add(job);
   }
-  return out;
+  await Promise.all(running);
+  if (failure) throw failure.error;
+  return probs.flatMap((p) => toPredictions(p, ctx.classes.length, ctx.classes));
 }

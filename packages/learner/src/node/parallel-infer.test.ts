@@ -90,6 +90,32 @@ describe('parallel inference', () => {
     }
   }, 120_000);
 
+  it('runOne sends each call to the first free worker, more calls than workers queue, and close() turns the waiting ones away', async () => {
+    const dir = await exported();
+    const here = await loadLearner(dir, { inferenceWorkers: 1 });
+    const pool = await InferencePool.start(here.model, 2, { fuse: true });
+    try {
+      const size = here.inputSize;
+      const per = size * size * 3;
+      const x = Float32Array.from({ length: 3 * per }, (_, i) => Math.sin(i * 0.37));
+      const want = await pool.run(x, 3, [size, size, 3]);
+      const got = await Promise.all(Array.from({ length: 5 }, () => pool.runOne(x, 3, [size, size, 3])));
+      for (const g of got) expect(relError(g, want)).toBeLessThan(1e-5);
+      // runOne copies its input: the caller keeps it whole for a retry elsewhere.
+      expect(x.length).toBe(3 * per);
+      // Three calls on two workers: the third waits for one, and close() rejects it rather than leaving it hanging.
+      const calls = Array.from({ length: 3 }, () => pool.runOne(x, 3, [size, size, 3]).then(() => 'done', (e: Error) => e.message));
+      await pool.close();
+      const outcomes = await Promise.all(calls);
+      expect(outcomes.some((o) => /closed/.test(o))).toBe(true);
+      await expect(pool.runOne(x, 3, [size, size, 3])).rejects.toThrow(/closed/);
+    } finally {
+      await pool.close();
+      here.dispose();
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
   it('by default on a 2-thread backend: a call of 256+ images starts them in the background (it runs here until they are up), startInferenceWorkers() at once', async () => {
     const dir = await exported();
     const b = activeBackend()!;

@@ -44,10 +44,13 @@ export function splitRows(n: number, k: number): Array<{ start: number; rows: nu
 
 /** N copies of one model on worker_threads. */
 export class InferencePool extends ReplicaPool<InferenceReply> {
-  private queue: Promise<unknown> = Promise.resolve();
+  /** Workers without a request, and callers waiting for one. */
+  private readonly free: Replica<InferenceReply>[];
+  private waiters: Array<{ resolve: (r: Replica<InferenceReply>) => void; reject: (e: Error) => void }> = [];
 
   private constructor(replicas: Replica<InferenceReply>[]) {
     super(replicas, 'inference worker');
+    this.free = [...replicas];
   }
 
   /** Starts `workers` copies of the model (its weights as they are now) and waits until each is built. */
@@ -69,32 +72,62 @@ export class InferencePool extends ReplicaPool<InferenceReply> {
    * the rows, and the outputs come back in row order. On any failure every worker is stopped and the
    * error thrown.
    */
-  run(x: Float32Array, n: number, image: number[]): Promise<Float32Array> {
-    // One batch at a time: a worker takes one request at a time, and concurrent callers queue.
-    const turn = this.queue.then(() => this.runNow(x, n, image));
-    this.queue = turn.catch(() => {});
-    return turn;
+  async run(x: Float32Array, n: number, image: number[]): Promise<Float32Array> {
+    const rowSize = checkRows(x, n, image);
+    const shares = splitRows(n, this.replicas.length);
+    const outs = await Promise.all(shares.map((share) => this.runOne(x.slice(share.start * rowSize, (share.start + share.rows) * rowSize), share.rows, image)));
+    const dim = outs[0]!.length / shares[0]!.rows;
+    const values = new Float32Array(n * dim);
+    outs.forEach((o, i) => values.set(o, shares[i]!.start * dim));
+    return values;
   }
 
-  private async runNow(x: Float32Array, n: number, image: number[]): Promise<Float32Array> {
-    const rowSize = image.reduce((a, b) => a * b, 1);
-    if (!Number.isInteger(n) || n < 1 || x.length !== n * rowSize) throw new LearnerError(`inference pool: expected ${n} x [${image}] floats, got ${x.length}`);
-    return this.round(async () => {
-      const shares = splitRows(n, this.replicas.length);
-      const replies = await Promise.all(
-        shares.map((share, r) => {
-          const part = x.slice(share.start * rowSize, (share.start + share.rows) * rowSize);
-          const msg: InferenceRequest = { type: 'run', x: part, shape: [share.rows, ...image] };
-          return this.replicas[r]!.request(msg, [part.buffer as ArrayBuffer]);
-        }),
-      );
-      const outs = replies as Array<Extract<InferenceReply, { type: 'out' }>>;
-      const dim = outs[0]!.values.length / shares[0]!.rows;
-      const values = new Float32Array(n * dim);
-      outs.forEach((o, i) => values.set(o.values, shares[i]!.start * dim));
-      return values;
-    });
+  /**
+   * The model on n inputs, all on the first worker free (callers queue for one): callers that keep
+   * one request per worker going have no worker wait for another. `x` is copied, not detached: after a
+   * failure the caller can run it elsewhere.
+   * On any failure every worker is stopped and the error thrown.
+   */
+  async runOne(x: Float32Array, n: number, image: number[]): Promise<Float32Array> {
+    checkRows(x, n, image);
+    const replica = await this.acquire();
+    try {
+      return await this.round(async () => {
+        const msg: InferenceRequest = { type: 'run', x, shape: [n, ...image] };
+        const reply = await replica.request(msg);
+        return (reply as Extract<InferenceReply, { type: 'out' }>).values;
+      });
+    } finally {
+      this.release(replica);
+    }
   }
+
+  private acquire(): Promise<Replica<InferenceReply>> {
+    if (this.closed) return Promise.reject(new LearnerError('the inference worker pool is closed'));
+    const r = this.free.pop();
+    if (r) return Promise.resolve(r);
+    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
+  }
+
+  private release(r: Replica<InferenceReply>): void {
+    const w = this.waiters.shift();
+    if (w) w.resolve(r);
+    else this.free.push(r);
+  }
+
+  override async close(): Promise<void> {
+    const waiting = this.waiters;
+    this.waiters = [];
+    for (const w of waiting) w.reject(new LearnerError('the inference worker pool is closed'));
+    await super.close();
+  }
+}
+
+/** Floats per row of `image`, after checking that x holds n rows. */
+function checkRows(x: Float32Array, n: number, image: number[]): number {
+  const rowSize = image.reduce((a, b) => a * b, 1);
+  if (!Number.isInteger(n) || n < 1 || x.length !== n * rowSize) throw new LearnerError(`inference pool: expected ${n} x [${image}] floats, got ${x.length}`);
+  return rowSize;
 }
 
 /** A pool of `wanted` copies, or undefined when memory leaves room for fewer than 2. */
