@@ -3,7 +3,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { ImageDataset } from '@bears/data/node';
 import { imagenetStats } from '@bears/data';
+import { rm, writeFile } from 'node:fs/promises';
 import { FeatureCache } from './feature-cache.js';
+import { concatPool } from './head.js';
 import { makeImageFolder, wasm } from './test-support/fixtures.js';
 
 let dataset: ImageDataset;
@@ -51,5 +53,41 @@ describe('FeatureCache.build', () => {
     expect(b.valid).toEqual(a.valid);
     expect(a.train.some((v) => v > 0 && v < 6)).toBe(true);
     m.dispose();
+  });
+
+  it('runs its views back to back (the next one decoding during the last batches) with each view what its own loader gives', async () => {
+    const m = body();
+    const cache = await FeatureCache.build(dataset, m, { views: 3, size: 16, batchSize: 4, normalize: imagenetStats, bodyVersion: 0, seed: 5 });
+    for (let v = 0; v < 3; v++) {
+      const want: number[] = [];
+      for await (const b of dataset.loader('train', { batchSize: 4, size: 16, shuffle: false, augment: true, epoch: v, seed: 5 })) {
+        want.push(...(await tf.tidy(() => concatPool(m.apply(b.x, { training: false }) as tf.Tensor4D)).data()));
+      }
+      const got: number[] = [];
+      for (const b of cache.trainBatches(v, cache.trainCount, 1)) {
+        // trainBatches shuffles the rows: compare them as sets below.
+        got.push(...(await b.x.data()));
+        tf.dispose([b.x, b.y]);
+      }
+      const dim = want.length / dataset.train.length;
+      const rows = (xs: number[]) => Array.from({ length: xs.length / dim }, (_, i) => xs.slice(i * dim, (i + 1) * dim).join(',')).sort();
+      expect(rows(got), `view ${v}`).toEqual(rows(want));
+    }
+    m.dispose();
+  });
+
+  it('stops at a broken image in a view\'s last batch with its ImageLoadError, and the next view, already started, leaves no tensors', async () => {
+    const root = await makeImageFolder({ perClass: 7, size: 24 });
+    const ds = await ImageDataset.fromFolder(root, { validPct: 0.25, seed: 2, size: 16 });
+    const broken = ds.train[ds.train.length - 1]!.file;
+    await writeFile(broken, 'not an image');
+    const m = body();
+    const tensors = tf.memory().numTensors;
+    await expect(FeatureCache.build(ds, m, { views: 2, size: 16, batchSize: 4, normalize: imagenetStats, bodyVersion: 0, seed: 5 })).rejects.toMatchObject({ name: 'ImageLoadError', file: broken });
+    // The next view's loader had its first batch on the way: once it lands it must be freed, not held.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(tf.memory().numTensors).toBe(tensors);
+    m.dispose();
+    await rm(root, { recursive: true, force: true });
   });
 });

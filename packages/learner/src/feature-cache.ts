@@ -75,19 +75,26 @@ export class FeatureCache {
     const total = views * data.train.length + data.valid.length;
     let done = 0;
     options.onProgress?.({ phase: 'features', done, total });
-    const extract = async (split: 'train' | 'valid', view: number, expected: number) => {
-      let out: Float32Array | undefined;
-      const labels = new Int32Array(expected);
-      let n = 0;
-      const loader = data.loader(split, {
+    interface Run {
+      split: 'train' | 'valid';
+      view: number;
+      expected: number;
+      length?: number;
+      it?: AsyncIterator<Batch>;
+      first?: Promise<IteratorResult<Batch>>;
+    }
+    // Starts a run's loader: it decodes its first batches from here on.
+    const begin = (run: Run) => {
+      if (run.it) return;
+      const loader = data.loader(run.split, {
         batchSize: options.batchSize,
         size: options.size,
         shuffle: false,
         // Train views are augmented like the loader's training batches, so the head learns what the
         // unfrozen phase will show it (a head fitted to clean crops overfits and then degrades).
-        augment: split === 'train',
+        augment: run.split === 'train',
         normalize: options.normalize,
-        epoch: view,
+        epoch: run.view,
         concurrency: options.concurrency,
         dropLast: false,
         ...(options.prefetch !== undefined ? { prefetch: options.prefetch } : {}),
@@ -95,7 +102,25 @@ export class FeatureCache {
         ...(options.seed !== undefined ? { seed: options.seed } : {}),
         ...(options.codec ? { codec: options.codec } : {}),
       });
-      for await (const b of loader) {
+      const length = (loader as { length?: unknown }).length;
+      if (typeof length === 'number') run.length = length;
+      run.it = loader[Symbol.asyncIterator]();
+      run.first = run.it.next();
+      // Awaited when the run's turn comes; this only keeps an early failure from counting as unhandled.
+      run.first.catch(() => {});
+    };
+    const extract = async (run: Run, next: Run | undefined) => {
+      const { split, expected } = run;
+      let out: Float32Array | undefined;
+      const labels = new Int32Array(expected);
+      let n = 0;
+      let k = 0;
+      begin(run);
+      for (let r = await run.first!; !r.done; r = await run.it!.next()) {
+        const b = r.value;
+        // The next view's first batch decodes during this view's last forward passes, not after them
+        // (the second core sat idle at every view's start).
+        if (next && ++k >= (run.length ?? 0) - 1) begin(next);
         const pooled = fusedInference(body, options.fuse ?? false, () => tf.tidy(() => concatPool(body.apply(b.x, { training: false }) as tf.Tensor4D)));
         const vals = (await pooled.data()) as Float32Array;
         const dim = pooled.shape[1];
@@ -112,14 +137,18 @@ export class FeatureCache {
       if (n !== expected) throw new LearnerError(`the ${split} loader yielded ${n} images, the dataset lists ${expected}`);
       return { feats: out ?? new Float32Array(0), labels };
     };
-    const train: Float32Array[] = [];
-    let trainLabels = new Int32Array(0);
-    for (let v = 0; v < views; v++) {
-      const r = await extract('train', v, data.train.length);
-      train.push(r.feats);
-      trainLabels = r.labels;
+    const runs: Run[] = Array.from({ length: views }, (_, v) => ({ split: 'train' as const, view: v, expected: data.train.length }));
+    if (data.valid.length) runs.push({ split: 'valid', view: 0, expected: data.valid.length });
+    const results: Array<{ feats: Float32Array; labels: Int32Array }> = [];
+    try {
+      for (let i = 0; i < runs.length; i++) results.push(await extract(runs[i]!, runs[i + 1]));
+    } finally {
+      // A failure leaves a started next view: stop its decoding and free its batches.
+      await Promise.all(runs.map((r) => r.it?.return?.().catch(() => undefined)));
     }
-    const valid = data.valid.length ? await extract('valid', 0, data.valid.length) : { feats: new Float32Array(0), labels: new Int32Array(0) };
+    const train = results.slice(0, views).map((r) => r.feats);
+    const trainLabels = results[0]?.labels ?? new Int32Array(0);
+    const valid = data.valid.length ? results[views]! : { feats: new Float32Array(0), labels: new Int32Array(0) };
     const dim = data.train.length ? train[0]!.length / data.train.length : 0;
     return new FeatureCache(dim, views, options.bodyVersion, train, trainLabels, valid.feats, valid.labels);
   }
