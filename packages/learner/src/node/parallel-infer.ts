@@ -75,7 +75,8 @@ export class InferencePool extends ReplicaPool<InferenceReply> {
   async run(x: Float32Array, n: number, image: number[]): Promise<Float32Array> {
     const rowSize = checkRows(x, n, image);
     const shares = splitRows(n, this.replicas.length);
-    const outs = await Promise.all(shares.map((share) => this.runOne(x.slice(share.start * rowSize, (share.start + share.rows) * rowSize), share.rows, image)));
+    // Each share is a fresh slice, so it is handed over rather than copied a second time.
+    const outs = await Promise.all(shares.map((share) => this.send(x.slice(share.start * rowSize, (share.start + share.rows) * rowSize), share.rows, image, true)));
     const dim = outs[0]!.length / shares[0]!.rows;
     const values = new Float32Array(n * dim);
     outs.forEach((o, i) => values.set(o, shares[i]!.start * dim));
@@ -88,13 +89,18 @@ export class InferencePool extends ReplicaPool<InferenceReply> {
    * failure the caller can run it elsewhere.
    * On any failure every worker is stopped and the error thrown.
    */
-  async runOne(x: Float32Array, n: number, image: number[]): Promise<Float32Array> {
+  runOne(x: Float32Array, n: number, image: number[]): Promise<Float32Array> {
     checkRows(x, n, image);
+    return this.send(x, n, image, false);
+  }
+
+  /** n checked rows on the first worker free; `transfer` detaches x instead of copying it. */
+  private async send(x: Float32Array, n: number, image: number[], transfer: boolean): Promise<Float32Array> {
     const replica = await this.acquire();
     try {
       return await this.round(async () => {
         const msg: InferenceRequest = { type: 'run', x, shape: [n, ...image] };
-        const reply = await replica.request(msg);
+        const reply = await replica.request(msg, transfer ? [x.buffer as ArrayBuffer] : []);
         return (reply as Extract<InferenceReply, { type: 'out' }>).values;
       });
     } finally {
@@ -103,7 +109,7 @@ export class InferencePool extends ReplicaPool<InferenceReply> {
   }
 
   private acquire(): Promise<Replica<InferenceReply>> {
-    if (this.closed) return Promise.reject(new LearnerError('the inference worker pool is closed'));
+    if (this.closed) return Promise.reject(closedError());
     const r = this.free.pop();
     if (r) return Promise.resolve(r);
     return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
@@ -118,10 +124,12 @@ export class InferencePool extends ReplicaPool<InferenceReply> {
   override async close(): Promise<void> {
     const waiting = this.waiters;
     this.waiters = [];
-    for (const w of waiting) w.reject(new LearnerError('the inference worker pool is closed'));
+    for (const w of waiting) w.reject(closedError());
     await super.close();
   }
 }
+
+const closedError = () => new LearnerError('the inference worker pool is closed');
 
 /** Floats per row of `image`, after checking that x holds n rows. */
 function checkRows(x: Float32Array, n: number, image: number[]): number {
