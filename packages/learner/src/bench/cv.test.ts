@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { customArch } from '../archs.js';
 import { unitStats } from '../normalization.js';
 import { makeImageFolder, makeTinyModelFolder, wasm } from '../test-support/fixtures.js';
-import { crossValidate, meanStd, stratifiedFolds } from './cv.js';
+import { crossValidate, meanLogLoss, meanStd, stratifiedFolds } from './cv.js';
 
 describe('stratifiedFolds', () => {
   const files = ['black', 'grizzly', 'teddy'].flatMap((label, c) => Array.from({ length: 20 + 7 * c }, (_, i) => ({ file: `${label}/${i}.jpg`, label })));
@@ -19,6 +19,13 @@ describe('stratifiedFolds', () => {
     const again = stratifiedFolds(reversed, 5, 42);
     reversed.forEach((f, i) => expect(again[i]).toBe(fold[files.indexOf(f)]));
     expect(stratifiedFolds(files, 5, 7)).not.toEqual(fold);
+  });
+
+  it('meanLogLoss is the mean -ln p of each row\'s label, over the rows kept, with p floored', () => {
+    const probs = Float32Array.from([0.5, 0.25, 0.25, 0.1, 0.8, 0.1, 0, 0, 1]);
+    expect(meanLogLoss(probs, [0, 1, 0], 3, (i) => i < 2)).toBeCloseTo((Math.log(2) - Math.log(0.8)) / 2, 6);
+    expect(meanLogLoss(probs, [0, 1, 0], 3)).toBeCloseTo((Math.log(2) - Math.log(0.8) - Math.log(1e-7)) / 3, 5);
+    expect(meanLogLoss(probs, [0, 1, 0], 3, () => false)).toBeNaN();
   });
 
   it('meanStd is the mean and the sample standard deviation', () => {
@@ -76,9 +83,10 @@ describe('crossValidate', () => {
     expect(check!.unfrozen!.errors).toBeGreaterThanOrEqual(0);
     expect(check!.unfrozen!.errors).toBeLessThanOrEqual(check!.valid);
     // Weight-space interpolation: alpha 0 is the recipe's model again, alpha 1 the unfrozen one.
-    const { errors, cleanErrors, ttaErrors, ttaCleanErrors } = check!;
+    const { errors, cleanErrors, ttaErrors, ttaCleanErrors, logLoss, ttaLogLoss, ttaCleanLogLoss } = check!;
     expect(check!.wise!.map((w) => w.alpha)).toEqual([0, 1]);
-    expect(check!.wise![0]!.score).toEqual({ errors, cleanErrors, ttaErrors, ttaCleanErrors });
+    expect(check!.wise![0]!.score).toEqual({ errors, cleanErrors, ttaErrors, ttaCleanErrors, logLoss, ttaLogLoss, ttaCleanLogLoss });
+    for (const l of [logLoss, ttaLogLoss, check!.unfrozen!.ttaLogLoss]) expect(l).toBeGreaterThan(0);
     expect(check!.wise![1]!.score).toEqual(check!.unfrozen);
   }, 120_000);
 });

@@ -51,6 +51,10 @@ export interface FoldScore {
   cleanErrors: number;
   ttaErrors: number;
   ttaCleanErrors: number;
+  /** Mean held-out log loss (-ln p of the label), plain view and with tta; with tta also on the images not suspect. */
+  logLoss: number;
+  ttaLogLoss: number;
+  ttaCleanLogLoss: number;
 }
 
 export interface FoldResult extends FoldScore {
@@ -70,6 +74,18 @@ export interface FoldResult extends FoldScore {
   wise?: { alpha: number; score: FoldScore }[];
   /** The recipe's time on this fold: loading, extraction, training, and tta when the recipe uses it. */
   seconds: number;
+}
+
+/** Mean -ln p(label) over the rows `keep` accepts (p floored at 1e-7, as a confident miss should not be infinite). */
+export function meanLogLoss(probs: Float32Array, labels: number[], c: number, keep: (i: number) => boolean = () => true): number {
+  let sum = 0;
+  let n = 0;
+  labels.forEach((y, i) => {
+    if (!keep(i)) return;
+    sum -= Math.log(Math.max(probs[i * c + y]!, 1e-7));
+    n++;
+  });
+  return n ? sum / n : NaN;
 }
 
 function argmaxRows(probs: Float32Array, c: number): number[] {
@@ -136,7 +152,16 @@ export async function crossValidate(options: CvOptions): Promise<FoldResult[]> {
         const r = await tta(learn, { n: options.ttaViews ?? options.recipe.ttaViews });
         const plain = count(argmaxRows(r.plainProbs, c));
         const aug = count(argmaxRows(r.probs, c));
-        return { ...plain, ttaErrors: aug.errors, ttaCleanErrors: aug.cleanErrors, seconds: (performance.now() - t) / 1000 };
+        const labels = ds.valid.map((it) => it.label);
+        return {
+          ...plain,
+          ttaErrors: aug.errors,
+          ttaCleanErrors: aug.cleanErrors,
+          logLoss: meanLogLoss(r.plainProbs, labels, c),
+          ttaLogLoss: meanLogLoss(r.probs, labels, c),
+          ttaCleanLogLoss: meanLogLoss(r.probs, labels, c, (i) => !options.suspects.has(rel[i]!)),
+          seconds: (performance.now() - t) / 1000,
+        };
       };
       const strip = ({ seconds: _, ...s }: FoldScore & { seconds: number }): FoldScore => s;
       try {
@@ -171,7 +196,7 @@ export async function crossValidate(options: CvOptions): Promise<FoldResult[]> {
         }
         const recipeErrors = options.recipe.tta ? final.ttaErrors : final.errors;
         const recipeCleanErrors = options.recipe.tta ? final.ttaCleanErrors : final.cleanErrors;
-        const pick = (s: FoldScore) => (options.recipe.tta ? `${s.ttaErrors} (${s.ttaCleanErrors} not suspect)` : `${s.errors} (${s.cleanErrors} not suspect)`);
+        const pick = (s: FoldScore) => (options.recipe.tta ? `${s.ttaErrors} (${s.ttaCleanErrors} not suspect; log loss ${s.ttaLogLoss.toFixed(4)})` : `${s.errors} (${s.cleanErrors} not suspect; log loss ${s.logLoss.toFixed(4)})`);
         options.log?.(
           `fold ${f}: ${pick(final)} errors of ${ds.valid.length} (${clean} not suspect) [plain ${final.errors}/${final.cleanErrors}, tta ${final.ttaErrors}/${final.ttaCleanErrors}]` +
             (frozen ? `; frozen ${pick(frozen)}` : '') +
