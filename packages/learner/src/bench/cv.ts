@@ -136,30 +136,32 @@ export async function crossValidate(options: CvOptions): Promise<FoldResult[]> {
       const learn = await cnnLearner(ds, { pretrained: options.pretrained, seed, cacheViews: options.recipe.cacheViews, heads: options.recipe.heads ?? 1, log: options.log ?? (() => {}), ...options.learner });
       const c = ds.classes.length;
       const rel = ds.valid.map((it) => path.relative(options.root, it.file).split(path.sep).join('/'));
+      const labels = ds.valid.map((it) => it.label);
+      // Held-out images whose label is not marked suspect in the manifest.
+      const sound = rel.map((r) => !options.suspects.has(r));
       const count = (pred: number[]) => {
         let errors = 0;
         let cleanErrors = 0;
         pred.forEach((p, i) => {
-          const wrong = p !== ds.valid[i]!.label ? 1 : 0;
+          const wrong = p !== labels[i] ? 1 : 0;
           errors += wrong;
-          if (!options.suspects.has(rel[i]!)) cleanErrors += wrong;
+          if (sound[i]) cleanErrors += wrong;
         });
         return { errors, cleanErrors };
       };
-      const clean = rel.filter((r) => !options.suspects.has(r)).length;
+      const clean = sound.filter(Boolean).length;
       const score = async (): Promise<FoldScore & { seconds: number }> => {
         const t = performance.now();
         const r = await tta(learn, { n: options.ttaViews ?? options.recipe.ttaViews });
         const plain = count(argmaxRows(r.plainProbs, c));
         const aug = count(argmaxRows(r.probs, c));
-        const labels = ds.valid.map((it) => it.label);
         return {
           ...plain,
           ttaErrors: aug.errors,
           ttaCleanErrors: aug.cleanErrors,
           logLoss: meanLogLoss(r.plainProbs, labels, c),
           ttaLogLoss: meanLogLoss(r.probs, labels, c),
-          ttaCleanLogLoss: meanLogLoss(r.probs, labels, c, (i) => !options.suspects.has(rel[i]!)),
+          ttaCleanLogLoss: meanLogLoss(r.probs, labels, c, (i) => sound[i]!),
           seconds: (performance.now() - t) / 1000,
         };
       };
