@@ -7,7 +7,7 @@ import type { LearnerData } from './feature-cache.js';
 import { sha256 } from './hash.js';
 import { concatPool } from './head.js';
 import { codecOf, inputFor, predictImages, runPrepared, toPredictions, type ImageInput, type Prediction, type RunPrepared } from './inference.js';
-import { workersWanted, startInference, withFallback } from './inference-workers.js';
+import { workersWanted, startInference } from './inference-workers.js';
 import type { InferencePool } from './node/parallel-infer.js';
 import { fetchBytes, parseModelJson, toArtifacts } from './model-files.js';
 import type { Normalization } from './normalization.js';
@@ -127,11 +127,9 @@ export class ExportedModel {
   private featureModel?: tfl.LayersModel;
   private codecPromise?: Promise<ImageCodec>;
 
+  /** The worker copies while they work: unset again by the first failure of either road to them. */
   private pool?: InferencePool;
   private poolStart?: Promise<void>;
-  private poolRun?: RunPrepared;
-  /** One share of a batch on the first copy free (predictBatch streams its shares), until one fails. */
-  private poolLane?: RunPrepared;
   private disposed = false;
 
   constructor(
@@ -178,7 +176,7 @@ export class ExportedModel {
       else if (images.length >= AUTO_START_IMAGES) void this.startWorkers();
     }
     // Once the copies are up, each batch's shares stream to them; while they start, batches run here.
-    const lanes = severalBatches && this.pool && this.poolLane ? { run: this.poolLane, count: this.pool.workers } : undefined;
+    const lanes = severalBatches && this.pool ? { run: this.runLane, count: this.pool.workers } : undefined;
     const run = severalBatches && this.poolStart && !lanes ? this.runOnPool : undefined;
     return predictImages(this.model, images, { ...ctx, batchSize: options.batchSize, ...(lanes ? { lanes } : run ? { run } : {}) });
   }
@@ -201,12 +199,34 @@ export class ExportedModel {
   /** The forward on this thread. */
   private readonly runHere: RunPrepared = (batch, n) => runPrepared(this.model, batch, n, this.inputSize, this.fuse);
 
-  /** The forward on the workers once they are up (until one fails), on this thread until then. */
-  private readonly runOnPool: RunPrepared = (batch, n) => (this.poolRun ?? this.runHere)(batch, n);
+  /**
+   * `there` on the workers while they work, else on this thread. The first failure of either road
+   * (a whole batch or one lane's share) closes the pool for both: a worker that dies costs speed,
+   * not the run, and no later call waits on the copies that are left.
+   */
+  private async onPool(there: (p: InferencePool) => Promise<Float32Array>, batch: Float32Array, n: number): Promise<Float32Array> {
+    const pool = this.pool;
+    if (pool) {
+      try {
+        return await there(pool);
+      } catch {
+        if (this.pool === pool) {
+          this.pool = undefined;
+          void pool.close().catch(() => {});
+        }
+      }
+    }
+    return this.runHere(batch, n);
+  }
 
-  /** Starts the inference pool once (kept until dispose); poolRun is its forward once it is up. */
+  /** A batch split across the workers once they are up, on this thread until then. */
+  private readonly runOnPool: RunPrepared = (batch, n) => this.onPool((p) => p.run(batch, n, [this.inputSize, this.inputSize, 3]), batch, n);
+
+  /** One share of a batch on the first copy free (predictBatch streams its shares). */
+  private readonly runLane: RunPrepared = (batch, n) => this.onPool((p) => p.runOne(batch, n, [this.inputSize, this.inputSize, 3]), batch, n);
+
+  /** Starts the inference pool once (kept until dispose or its first failure). */
   private startWorkers(): Promise<void> {
-    const size = this.inputSize;
     this.poolStart ??= startInference(this.model, workersWanted(this.inferenceWorkers, this.backend), this.inferenceWorkers !== undefined, {
       fuse: this.fuse, what: 'predictBatch', backend: this.backend,
     }).then(
@@ -214,8 +234,6 @@ export class ExportedModel {
         if (!pool) return;
         if (this.disposed) return void pool.close();
         this.pool = pool;
-        this.poolRun = withFallback(pool, (p, batch: Float32Array, n: number) => p.run(batch, n, [size, size, 3]), this.runHere);
-        this.poolLane = withFallback(pool, (p, batch: Float32Array, n: number) => p.runOne(batch, n, [size, size, 3]), this.runHere);
       },
       (err: unknown) => {
         this.poolStart = undefined;
@@ -286,7 +304,6 @@ export class ExportedModel {
     this.disposed = true;
     void this.pool?.close();
     this.pool = undefined;
-    this.poolRun = undefined;
     this.model.dispose();
   }
 }

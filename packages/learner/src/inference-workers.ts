@@ -41,25 +41,3 @@ export async function startInference(
     return undefined;
   }
 }
-
-/**
- * A batch's forward through the pool while it works; after a failure, on this thread with `here`
- * for the rest: a worker that dies costs speed, not the run.
- */
-export function withFallback<A extends unknown[], T>(
-  pool: InferencePool,
-  there: (p: InferencePool, ...args: A) => Promise<T>,
-  here: (...args: A) => Promise<T>,
-): (...args: A) => Promise<T> {
-  let p: InferencePool | undefined = pool;
-  return async (...args: A) => {
-    if (p) {
-      try {
-        return await there(p, ...args);
-      } catch {
-        p = undefined;
-      }
-    }
-    return here(...args);
-  };
-}

@@ -83,6 +83,14 @@ describe('parallel inference', () => {
       const replicas = (pool as unknown as { replicas: Array<{ worker: { terminate(): Promise<number> } }> }).replicas;
       await replicas[1]!.worker.terminate();
       close(await there.predictBatch(files, { batchSize: 4 }));
+      // One failure closes the pool for every road to it (lanes, whole batches, tta): later calls run
+      // here from the start, with the same answers, and the copy left is shut down.
+      expect((there as unknown as { pool?: InferencePool }).pool).toBeUndefined();
+      expect((pool as unknown as { closed: boolean }).closed).toBe(true);
+      expect(await there.startInferenceWorkers()).toBe(0);
+      close(await there.predictBatch(files, { batchSize: 4 }));
+      const ttaAfter = await there.predict(files[0]!, { tta: { n: 3 } });
+      expect(relError(Float32Array.from(ttaAfter.probabilities), Float32Array.from(ttaHere.probabilities))).toBeLessThan(1e-5);
     } finally {
       here.dispose();
       there.dispose();
