@@ -4,7 +4,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { ImageDataset } from '@bears/data/node';
 import { imagenetStats } from '@bears/data';
 import { rm, writeFile } from 'node:fs/promises';
-import { FeatureCache } from './feature-cache.js';
+import { FeatureCache, type LearnerData } from './feature-cache.js';
 import { concatPool } from './head.js';
 import { makeImageFolder, wasm } from './test-support/fixtures.js';
 
@@ -73,6 +73,29 @@ describe('FeatureCache.build', () => {
       const rows = (xs: number[]) => Array.from({ length: xs.length / dim }, (_, i) => xs.slice(i * dim, (i + 1) * dim).join(',')).sort();
       expect(rows(got), `view ${v}`).toEqual(rows(want));
     }
+    m.dispose();
+  });
+
+  it('starts the next view at the second-to-last batch also for a loader without a length (a plain AsyncIterable)', async () => {
+    const m = body();
+    const pulled: number[] = [];
+    const startedAfter: number[] = [];
+    const data: LearnerData = {
+      classes: dataset.classes,
+      train: dataset.train,
+      valid: dataset.valid,
+      loader(split, options) {
+        startedAfter.push(pulled[pulled.length - 1] ?? 0);
+        const run = pulled.push(0) - 1;
+        const inner = dataset.loader(split, options);
+        return { async *[Symbol.asyncIterator]() { for await (const b of inner) (pulled[run]!++, yield b); } };
+      },
+    };
+    const batches = Math.ceil(dataset.train.length / 4);
+    expect(batches).toBeGreaterThan(2);
+    await FeatureCache.build(data, m, { views: 2, size: 16, batchSize: 4, normalize: imagenetStats, bodyVersion: 0, seed: 5 });
+    // View 1 and then the validation run begin while the run before them has its last batch to go.
+    expect(startedAfter).toEqual([0, batches - 1, batches - 1]);
     m.dispose();
   });
 

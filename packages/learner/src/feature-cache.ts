@@ -102,8 +102,9 @@ export class FeatureCache {
         ...(options.seed !== undefined ? { seed: options.seed } : {}),
         ...(options.codec ? { codec: options.codec } : {}),
       });
+      // A loader without a length (any AsyncIterable) yields ceil(expected / batchSize) batches: dropLast is off.
       const length = (loader as { length?: unknown }).length;
-      if (typeof length === 'number') run.length = length;
+      run.length = typeof length === 'number' ? length : Math.ceil(run.expected / options.batchSize);
       run.it = loader[Symbol.asyncIterator]();
       run.first = run.it.next();
       // Awaited when the run's turn comes; this only keeps an early failure from counting as unhandled.
@@ -120,7 +121,7 @@ export class FeatureCache {
         const b = r.value;
         // The next view's first batch decodes during this view's last forward passes, not after them
         // (the second core sat idle at every view's start).
-        if (next && ++k >= (run.length ?? 0) - 1) begin(next);
+        if (next && ++k >= run.length! - 1) begin(next);
         const pooled = fusedInference(body, options.fuse ?? false, () => tf.tidy(() => concatPool(body.apply(b.x, { training: false }) as tf.Tensor4D)));
         const vals = (await pooled.data()) as Float32Array;
         const dim = pooled.shape[1];
