@@ -83,10 +83,10 @@ describe('crossValidate', () => {
     expect(check!.unfrozen!.errors).toBeGreaterThanOrEqual(0);
     expect(check!.unfrozen!.errors).toBeLessThanOrEqual(check!.valid);
     // Weight-space interpolation: alpha 0 is the recipe's model again, alpha 1 the unfrozen one.
-    const { errors, cleanErrors, ttaErrors, ttaCleanErrors, logLoss, ttaLogLoss, ttaCleanLogLoss } = check!;
+    const { errors, cleanErrors, ttaErrors, ttaCleanErrors, logLoss, cleanLogLoss, ttaLogLoss, ttaCleanLogLoss } = check!;
     expect(check!.wise!.map((w) => w.alpha)).toEqual([0, 1]);
-    expect(check!.wise![0]!.score).toEqual({ errors, cleanErrors, ttaErrors, ttaCleanErrors, logLoss, ttaLogLoss, ttaCleanLogLoss });
-    for (const l of [logLoss, ttaLogLoss, check!.unfrozen!.ttaLogLoss]) expect(l).toBeGreaterThan(0);
+    expect(check!.wise![0]!.score).toEqual({ errors, cleanErrors, ttaErrors, ttaCleanErrors, logLoss, cleanLogLoss, ttaLogLoss, ttaCleanLogLoss });
+    for (const l of [logLoss, cleanLogLoss, ttaLogLoss, check!.unfrozen!.ttaLogLoss]) expect(l).toBeGreaterThan(0);
     expect(check!.wise![1]!.score).toEqual(check!.unfrozen);
   }, 120_000);
 });

@@ -53,6 +53,7 @@ export interface FoldScore {
   ttaCleanErrors: number;
   /** Mean held-out log loss (-ln p of the label), plain view and with tta; with tta also on the images not suspect. */
   logLoss: number;
+  cleanLogLoss: number;
   ttaLogLoss: number;
   ttaCleanLogLoss: number;
 }
@@ -160,6 +161,7 @@ export async function crossValidate(options: CvOptions): Promise<FoldResult[]> {
           ttaErrors: aug.errors,
           ttaCleanErrors: aug.cleanErrors,
           logLoss: meanLogLoss(r.plainProbs, labels, c),
+          cleanLogLoss: meanLogLoss(r.plainProbs, labels, c, (i) => sound[i]!),
           ttaLogLoss: meanLogLoss(r.probs, labels, c),
           ttaCleanLogLoss: meanLogLoss(r.probs, labels, c, (i) => sound[i]!),
           seconds: (performance.now() - t) / 1000,

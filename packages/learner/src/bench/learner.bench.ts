@@ -425,8 +425,9 @@ async function main(): Promise<void> {
     fig('cv_error_rate_tta_clean', folds.map((f) => cleanRate(f, 'ttaCleanErrors')), 'CV error_rate with tta, without suspects');
     // Log loss (mean -ln p of the label) says what error counts at about 1 in 110 a fold cannot: how sure the right answers are.
     const logLoss = (s: FoldScore) => (DEFAULT_RECIPE.tta ? s.ttaLogLoss : s.logLoss);
+    const cleanLogLoss = (s: FoldScore) => (DEFAULT_RECIPE.tta ? s.ttaCleanLogLoss : s.cleanLogLoss);
     fig('cv_log_loss', folds.map((f) => logLoss(f)), `CV log loss (${how})`);
-    fig('cv_log_loss_clean', folds.map((f) => f.ttaCleanLogLoss), 'CV log loss with tta, without suspects');
+    fig('cv_log_loss_clean', folds.map((f) => cleanLogLoss(f)), `CV log loss without suspects (${how})`);
     if (folds[0]!.frozenErrors !== undefined) {
       fig('cv_error_rate_frozen', folds.map((f) => rate(f, 'frozenErrors')), 'CV error_rate of the frozen head (before unfreezing)');
       fig('cv_error_rate_frozen_clean', folds.map((f) => cleanRate(f, 'frozenCleanErrors')), 'CV frozen head error_rate without suspects');
@@ -446,8 +447,8 @@ async function main(): Promise<void> {
       fig('cv_check_unfrozen_error_rate_plain', checked.map((f) => f.unfrozen!.errors / f.valid), 'checked folds, then unfrozen, plain view');
       fig('cv_check_frozen_log_loss', checked.map((f) => logLoss(f)), `checked folds, the recipe: log loss (${how})`);
       fig('cv_check_unfrozen_log_loss', checked.map((f) => logLoss(f.unfrozen!)), `checked folds, then unfrozen: log loss (${how})`);
-      fig('cv_check_frozen_log_loss_clean', checked.map((f) => f.ttaCleanLogLoss), 'checked folds, the recipe: log loss with tta, without suspects');
-      fig('cv_check_unfrozen_log_loss_clean', checked.map((f) => f.unfrozen!.ttaCleanLogLoss), 'checked folds, then unfrozen: log loss with tta, without suspects');
+      fig('cv_check_frozen_log_loss_clean', checked.map((f) => cleanLogLoss(f)), `checked folds, the recipe: log loss without suspects (${how})`);
+      fig('cv_check_unfrozen_log_loss_clean', checked.map((f) => cleanLogLoss(f.unfrozen!)), `checked folds, then unfrozen: log loss without suspects (${how})`);
       // Paired by fold: in how many folds the unfrozen phase lowered the log loss and the error count.
       out.cv_check_folds_log_loss_lower = checked.filter((f) => logLoss(f.unfrozen!) < logLoss(f)).length;
       out.cv_check_folds_errors_lower_same_higher = [-1, 0, 1].map((sign) => checked.filter((f) => Math.sign(scoreRate(f, f.unfrozen!) - rate(f, 'recipeErrors')) === sign).length).join('/');
