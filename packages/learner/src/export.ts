@@ -3,6 +3,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import type { ActiveBackend, ImageCodec } from '@bears/backend';
 import type { ValidResize } from '@bears/data';
 import { LearnerError, ModelFileError } from './errors.js';
+import { inferenceForward } from './forward.js';
 import type { LearnerData } from './feature-cache.js';
 import { sha256 } from './hash.js';
 import { concatPool } from './head.js';
@@ -274,7 +275,7 @@ export class ExportedModel {
     const batch = new Float32Array(images.length * per);
     for (const [i, im] of images.entries()) batch.set(await this.prepare(im), i * per);
     const f = tf.tidy(() => {
-      const [map] = this.features4().predict(tf.tensor4d(batch, [images.length, this.inputSize, this.inputSize, 3])) as tf.Tensor[];
+      const [map] = inferenceForward(this.features4(), tf.tensor4d(batch, [images.length, this.inputSize, this.inputSize, 3])) as tf.Tensor[];
       return concatPool(map as tf.Tensor4D);
     });
     try {
@@ -291,8 +292,8 @@ export class ExportedModel {
       dataset,
       this.classes,
       (x, withFeatures) => {
-        if (!withFeatures || !fm) return { probs: this.model.predict(x) as tf.Tensor2D };
-        const [map, probs] = fm.predict(x) as tf.Tensor[];
+        if (!withFeatures || !fm) return { probs: inferenceForward(this.model, x) as tf.Tensor2D };
+        const [map, probs] = inferenceForward(fm, x) as tf.Tensor[];
         return { probs: probs as tf.Tensor2D, features: concatPool(map as tf.Tensor4D) };
       },
       { size: this.inputSize, normalize: this.metadata.normalize, resize: this.metadata.resize ?? 'crop', codec: await this.codec() },

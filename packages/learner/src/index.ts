@@ -24,6 +24,7 @@ export { planPhysicalBatch, WASM_DEFAULT_BUDGET } from './memory.js';
 export type { BatchPlan } from './memory.js';
 export { exportToFiles, loadExport, checkMetadata, ExportedModel, ExportedLearner } from './export.js';
 export type { Exportable, ExportMetadata, LoadExportOptions } from './export.js';
+export { inferenceForward } from './forward.js';
 export { inputFor } from './inference.js';
 export type { ImageInput, InputSpec, Prediction } from './inference.js';
 export type { GetPredsOptions, OnProgress, PredItem, Preds } from './preds.js';

@@ -3,6 +3,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { codecForRuntime, detectRuntime, tensorToRgb, type ActiveBackend, type ImageCodec, type RgbImage } from '@bears/backend';
 import { decodeForModel, defaultConcurrency, ImageLoadError, preprocess, type Normalization, type ValidResize } from '@bears/data';
 import { LearnerError } from './errors.js';
+import { inferenceForward } from './forward.js';
 import { fusedInference } from './fused-inference.js';
 import { concatPoolLayers } from './head.js';
 
@@ -107,7 +108,7 @@ export async function runPrepared(model: tfl.LayersModel, batch: Float32Array, n
   if (!(batch instanceof Float32Array) || !Number.isInteger(n) || n < 1 || batch.length !== n * size * size * 3) {
     throw new LearnerError(`predictPrepared: expected ${n} x ${size} x ${size} x 3 floats, got ${batch?.length}`);
   }
-  const probs = fusedInference(model, fuse, () => tf.tidy(() => model.predict(tf.tensor4d(batch, [n, size, size, 3])) as tf.Tensor2D));
+  const probs = fusedInference(model, fuse, () => tf.tidy(() => inferenceForward(model, tf.tensor4d(batch, [n, size, size, 3])) as tf.Tensor2D));
   try {
     return (await probs.data()) as Float32Array;
   } finally {

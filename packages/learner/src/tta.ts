@@ -3,6 +3,7 @@ import { augTransforms, decodeAugmented, Rng, type AugmentOptions } from '@bears
 import type { ImageCodec } from '@bears/backend';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { LearnerError } from './errors.js';
+import { inferenceForward } from './forward.js';
 import { inputFor, readFileNode, runPrepared, toPredictions, type ImageInput, type InputSpec, type Prediction, type RunPrepared } from './inference.js';
 import type { Learner } from './learner.js';
 
@@ -65,7 +66,7 @@ export async function tta(learn: Learner, options: TtaOptions = {}): Promise<Tta
     const targets: number[] = [];
     const loader = learn.data.loader('valid', { ...common, augment, epoch, ...(augment && options.augment ? { transforms: options.augment } : {}) });
     for await (const b of loader) {
-      const p = tf.tidy(() => model.predict(b.x) as tf.Tensor2D);
+      const p = tf.tidy(() => inferenceForward(model, b.x) as tf.Tensor2D);
       probs.push(...((await p.data()) as Float32Array));
       targets.push(...((await b.y.data()) as Int32Array));
       tf.dispose([p, b.x, b.y]);

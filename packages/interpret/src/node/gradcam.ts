@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
+import { inferenceForward } from '@bears/learner';
 
 /**
  * Grad-CAM (Selvaraju et al.): the last conv layer's activations A, weighted per channel by the
@@ -40,7 +41,7 @@ export class GradCam {
   /** Heat map [h, w] (0..1) for one prepared input [size*size*3] and a class index. */
   heatmap(input: Float32Array, size: number, classIndex: number): { heat: Float32Array; h: number; w: number } {
     return tf.tidy(() => {
-      const a = this.toConv.predict(tf.tensor4d(input, [1, size, size, 3])) as tf.Tensor4D;
+      const a = inferenceForward(this.toConv, tf.tensor4d(input, [1, size, size, 3])) as tf.Tensor4D;
       const grad = tf.grad((x: tf.Tensor) => tf.sum(tf.slice(this.logits(x), [0, classIndex], [1, 1])))(a) as tf.Tensor4D;
       const weights = tf.mean(grad, [1, 2], true);
       const cam = tf.squeeze(tf.relu(tf.sum(tf.mul(a, weights), -1)), [0]) as tf.Tensor2D;

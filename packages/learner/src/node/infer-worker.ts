@@ -6,6 +6,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { useBackend } from '@bears/backend';
 import { parentPort } from 'node:worker_threads';
 import { packLayout, unpacked } from '../data-parallel.js';
+import { inferenceForward } from '../forward.js';
 import { fusedInference } from '../fused-inference.js';
 import type { InferenceReply, InferenceRequest, InferenceSpec } from './parallel-infer.js';
 
@@ -31,7 +32,7 @@ async function init(s: InferenceSpec): Promise<void> {
 
 async function run(req: InferenceRequest): Promise<InferenceReply> {
   const m = model!;
-  const out = fusedInference(m, fuse, () => tf.tidy(() => m.predict(tf.tensor(req.x, req.shape)) as tf.Tensor));
+  const out = fusedInference(m, fuse, () => tf.tidy(() => inferenceForward(m, tf.tensor(req.x, req.shape)) as tf.Tensor));
   try {
     return { type: 'out', values: (await out.data()) as Float32Array };
   } finally {

@@ -45,7 +45,8 @@ export async function trainTestModel(size = TEST_SIZE): Promise<string> {
     for (const f of files) await symlink(path.join(BEARS_DIR, cls, f), path.join(root, cls, f));
   }
   const ds = await ImageDataset.fromFolder(root, { validPct: 0.25, seed: 42, size });
-  const learn = await cnnLearner(ds, { pretrained: MOBILENET_DIR, batchSize: 8, cacheViews: 1, modelDir: path.join(root, 'ckpt'), log: () => {} });
+  // Seeded: the same model on every run, so tests that measure it (the float16 test's probability change) do not move.
+  const learn = await cnnLearner(ds, { pretrained: MOBILENET_DIR, batchSize: 8, cacheViews: 1, seed: 42, modelDir: path.join(root, 'ckpt'), log: () => {} });
   await learn.fitOneCycle(3, 3e-3);
   const tmp = `${dir}.tmp-${process.pid}`;
   await exportLearner(learn, tmp);
