@@ -88,5 +88,25 @@ describe('crossValidate', () => {
     expect(check!.wise![0]!.score).toEqual({ errors, cleanErrors, ttaErrors, ttaCleanErrors, logLoss, cleanLogLoss, ttaLogLoss, ttaCleanLogLoss });
     for (const l of [logLoss, cleanLogLoss, ttaLogLoss, check!.unfrozen!.ttaLogLoss]) expect(l).toBeGreaterThan(0);
     expect(check!.wise![1]!.score).toEqual(check!.unfrozen);
+    // The refit: the fine-tuned body frozen again and fresh member heads fitted on its activations, as the recipe's
+    // frozen phase fits them (the ensemble's log line comes twice: the recipe's heads, then the refit's).
+    const lines: string[] = [];
+    const [refit] = await crossValidate({
+      root,
+      pretrained: modelDir,
+      recipe: { cacheViews: 1, epochs: 1, lr: 1e-2, heads: 2, unfreezeEpochs: 0, lrRange: [1e-4, 1e-3], tta: false, ttaViews: 3 },
+      unfreezeCheck: { epochs: 1, lrRange: [1e-5, 1e-4], refit: { epochs: 1, lr: 1e-2 } },
+      frozenOnly: false,
+      folds: 3,
+      only: [1],
+      suspects: new Set(),
+      learner: { arch: customArch({ source: modelDir, cut: 'feat', normalize: unitStats, inputSize: 32 }), batchSize: 8, log: (l) => lines.push(l) },
+      size: 32,
+      ttaViews: 1,
+    });
+    expect(lines.filter((l) => /^head 1 of 2\b/.test(l))).toHaveLength(2);
+    expect(refit!.refit!.errors).toBeGreaterThanOrEqual(0);
+    expect(refit!.refit!.errors).toBeLessThanOrEqual(refit!.valid);
+    expect(refit!.refit!.ttaLogLoss).toBeGreaterThan(0);
   }, 120_000);
 });

@@ -73,6 +73,8 @@ export interface FoldResult extends FoldScore {
   unfrozen?: FoldScore;
   /** The unfreezeCheck's weight-space ensembles (WiSE-FT): frozen + alpha * (unfrozen - frozen), each weight. */
   wise?: { alpha: number; score: FoldScore }[];
+  /** The unfreezeCheck's refit: the fine-tuned body frozen again and fresh member heads fitted on its activations. */
+  refit?: FoldScore;
   /** The recipe's time on this fold: loading, extraction, training, and tta when the recipe uses it. */
   seconds: number;
 }
@@ -112,7 +114,7 @@ export interface CvOptions {
   ttaViews?: number;
   log?: (line: string) => void;
   /** Also unfreeze the recipe's model afterwards and score it (not timed): does unfreezing improve on it? */
-  unfreezeCheck?: { epochs: number; lrRange: [number, number]; folds?: number[]; from?: number; wise?: number[] };
+  unfreezeCheck?: { epochs: number; lrRange: [number, number]; folds?: number[]; from?: number; wise?: number[]; refit?: { epochs: number; lr: number } };
   only?: number[];
   /** Extra learner options (tests use a tiny arch). */
   learner?: CnnLearnerOptions;
@@ -180,6 +182,7 @@ export async function crossValidate(options: CvOptions): Promise<FoldResult[]> {
         const final = await score();
         const seconds = trained + (options.recipe.tta ? final.seconds : 0);
         let unfrozen: FoldScore | undefined;
+        let refit: FoldScore | undefined;
         const wise: { alpha: number; score: FoldScore }[] = [];
         if (!options.frozenOnly && options.unfreezeCheck && options.recipe.unfreezeEpochs === 0 && (options.unfreezeCheck.folds?.includes(f) ?? true)) {
           const alphas = options.unfreezeCheck.wise ?? [];
@@ -187,6 +190,14 @@ export async function crossValidate(options: CvOptions): Promise<FoldResult[]> {
           learn.freezeTo(options.unfreezeCheck.from ?? 0);
           await learn.fitOneCycle(options.unfreezeCheck.epochs, options.unfreezeCheck.lrRange);
           unfrozen = strip(await score());
+          if (options.unfreezeCheck.refit) {
+            if (alphas.length) throw new Error('unfreezeCheck: refit and wise cannot be combined');
+            learn.freeze();
+            // Fresh member heads, as the recipe's frozen phase trains them, on the fine-tuned body's activations.
+            (learn as unknown as { headTrainedAlone: boolean }).headTrainedAlone = false;
+            await learn.fitOneCycle(options.unfreezeCheck.refit.epochs, options.unfreezeCheck.refit.lr);
+            refit = strip(await score());
+          }
           const end = start.map(([w]) => tf.clone(w.read()));
           for (const alpha of alphas) {
             start.forEach(([w, a], i) => {
@@ -206,6 +217,7 @@ export async function crossValidate(options: CvOptions): Promise<FoldResult[]> {
             (frozen ? `; frozen ${pick(frozen)}` : '') +
             (unfrozen ? `; then unfrozen ${pick(unfrozen)} [plain ${unfrozen.errors}/${unfrozen.cleanErrors}]` : '') +
             wise.map((w) => `; wise ${w.alpha} ${pick(w.score)}`).join('') +
+            (refit ? `; refit ${pick(refit)}` : '') +
             `; ${seconds.toFixed(1)} s`,
         );
         results.push({
@@ -218,6 +230,7 @@ export async function crossValidate(options: CvOptions): Promise<FoldResult[]> {
           ...(frozen ? { frozenErrors: options.recipe.tta ? frozen.ttaErrors : frozen.errors, frozenCleanErrors: options.recipe.tta ? frozen.ttaCleanErrors : frozen.cleanErrors, frozen: strip(frozen) } : {}),
           ...(unfrozen ? { unfrozen } : {}),
           ...(wise.length ? { wise } : {}),
+          ...(refit ? { refit } : {}),
           seconds,
         });
       } finally {

@@ -64,6 +64,8 @@ if (checkLr && checkLr.length !== 2) throw new Error(`--unfreeze-lr expects two 
 const checkEpochs = num('--unfreeze-epochs', 2);
 // --unfreeze-wise A,B: also score frozen + A * (unfrozen - frozen), weight by weight (WiSE-FT).
 const wiseAlphas = numList('--unfreeze-wise');
+const refitArg = numList('--unfreeze-refit');
+if (refitArg && refitArg.length !== 2) throw new Error(`--unfreeze-refit expects EPOCHS,LR, got '${flag('--unfreeze-refit')}'`);
 
 const rows: Array<[string, string]> = [];
 const out: Record<string, number | string> = {};
@@ -398,7 +400,7 @@ async function main(): Promise<void> {
     const checkArg = args.indexOf('--unfreeze-check');
     const checkFolds = checkArg < 0 ? undefined : /^[\d,]+$/.test(args[checkArg + 1] ?? '') ? args[checkArg + 1]!.split(',').map(Number) : [0, 1, 2, 3, 4];
     const cv = (recipe: Recipe, only?: number[], check?: number[]) =>
-      crossValidate({ root: BEARS, pretrained: MOBILENET, recipe, frozenOnly: quick, suspects, log, ttaViews: TTA_VIEWS, ...(only ? { only } : {}), ...(check ? { unfreezeCheck: { epochs: checkEpochs, lrRange: checkLr ?? recipe.lrRange, folds: check, from: unfreezeFrom, ...(wiseAlphas ? { wise: wiseAlphas } : {}) } } : {}) });
+      crossValidate({ root: BEARS, pretrained: MOBILENET, recipe, frozenOnly: quick, suspects, log, ttaViews: TTA_VIEWS, ...(only ? { only } : {}), ...(check ? { unfreezeCheck: { epochs: checkEpochs, lrRange: checkLr ?? recipe.lrRange, folds: check, from: unfreezeFrom, ...(wiseAlphas ? { wise: wiseAlphas } : {}), ...(refitArg ? { refit: { epochs: refitArg[0]!, lr: refitArg[1]! } } : {}) } } : {}) });
     out.cv_load_before = loadavg().map((v) => v.toFixed(2)).join(' ');
     // Today's recipe and the new defaults, on fold 0, back to back, for the time ratio.
     const before = args.includes('--no-before') ? undefined : (await cv(LESSON_RECIPE, [0]))[0]!;
@@ -452,6 +454,12 @@ async function main(): Promise<void> {
       // Paired by fold: in how many folds the unfrozen phase lowered the log loss and the error count.
       out.cv_check_folds_log_loss_lower = checked.filter((f) => logLoss(f.unfrozen!) < logLoss(f)).length;
       out.cv_check_folds_errors_lower_same_higher = [-1, 0, 1].map((sign) => checked.filter((f) => Math.sign(scoreRate(f, f.unfrozen!) - rate(f, 'recipeErrors')) === sign).length).join('/');
+      if (checked[0]!.refit) {
+        fig('cv_check_refit_error_rate', checked.map((f) => scoreRate(f, f.refit!)), `checked folds, unfrozen then frozen with fresh heads (${how})`);
+        fig('cv_check_refit_error_rate_clean', checked.map((f) => scoreCleanRate(f, f.refit!)), 'the same, without suspects');
+        fig('cv_check_refit_log_loss', checked.map((f) => logLoss(f.refit!)), 'the same: log loss');
+        out.cv_check_refit_folds_errors_lower_same_higher = [-1, 0, 1].map((sign) => checked.filter((f) => Math.sign(scoreRate(f, f.refit!) - rate(f, 'recipeErrors')) === sign).length).join('/');
+      }
       for (const [i, alpha] of (wiseAlphas ?? []).entries()) {
         const key = `cv_check_wise${String(alpha).replace('.', '')}`;
         fig(`${key}_error_rate`, checked.map((f) => scoreRate(f, f.wise![i]!.score)), `checked folds, frozen + ${alpha} x (unfrozen - frozen) (${how})`);
