@@ -453,18 +453,21 @@ async function main(): Promise<void> {
       fig('cv_check_unfrozen_log_loss_clean', checked.map((f) => cleanLogLoss(f.unfrozen!)), `checked folds, then unfrozen: log loss without suspects (${how})`);
       // Paired by fold: in how many folds the unfrozen phase lowered the log loss and the error count.
       out.cv_check_folds_log_loss_lower = checked.filter((f) => logLoss(f.unfrozen!) < logLoss(f)).length;
-      out.cv_check_folds_errors_lower_same_higher = [-1, 0, 1].map((sign) => checked.filter((f) => Math.sign(scoreRate(f, f.unfrozen!) - rate(f, 'recipeErrors')) === sign).length).join('/');
+      // Paired by fold: on how many folds a checked model makes fewer, as many and more errors than the recipe.
+      const lowerSameHigher = (score: (f: FoldResult) => FoldScore) => [-1, 0, 1].map((sign) => checked.filter((f) => Math.sign(scoreRate(f, score(f)) - rate(f, 'recipeErrors')) === sign).length).join('/');
+      out.cv_check_folds_errors_lower_same_higher = lowerSameHigher((f) => f.unfrozen!);
+      // A further checked model's error rate (all, not suspect) and log loss, as the recipe predicts.
+      const checkFigs = (key: string, score: (f: FoldResult) => FoldScore, label: string) => {
+        fig(`${key}_error_rate`, checked.map((f) => scoreRate(f, score(f))), `${label} (${how})`);
+        fig(`${key}_error_rate_clean`, checked.map((f) => scoreCleanRate(f, score(f))), 'the same, without suspects');
+        fig(`${key}_log_loss`, checked.map((f) => logLoss(score(f))), 'the same: log loss');
+      };
       if (checked[0]!.refit) {
-        fig('cv_check_refit_error_rate', checked.map((f) => scoreRate(f, f.refit!)), `checked folds, unfrozen then frozen with fresh heads (${how})`);
-        fig('cv_check_refit_error_rate_clean', checked.map((f) => scoreCleanRate(f, f.refit!)), 'the same, without suspects');
-        fig('cv_check_refit_log_loss', checked.map((f) => logLoss(f.refit!)), 'the same: log loss');
-        out.cv_check_refit_folds_errors_lower_same_higher = [-1, 0, 1].map((sign) => checked.filter((f) => Math.sign(scoreRate(f, f.refit!) - rate(f, 'recipeErrors')) === sign).length).join('/');
+        checkFigs('cv_check_refit', (f) => f.refit!, 'checked folds, unfrozen then frozen with fresh heads');
+        out.cv_check_refit_folds_errors_lower_same_higher = lowerSameHigher((f) => f.refit!);
       }
       for (const [i, alpha] of (wiseAlphas ?? []).entries()) {
-        const key = `cv_check_wise${String(alpha).replace('.', '')}`;
-        fig(`${key}_error_rate`, checked.map((f) => scoreRate(f, f.wise![i]!.score)), `checked folds, frozen + ${alpha} x (unfrozen - frozen) (${how})`);
-        fig(`${key}_error_rate_clean`, checked.map((f) => scoreCleanRate(f, f.wise![i]!.score)), `the same, without suspects`);
-        fig(`${key}_log_loss`, checked.map((f) => logLoss(f.wise![i]!.score)), `the same: log loss`);
+        checkFigs(`cv_check_wise${String(alpha).replace('.', '')}`, (f) => f.wise![i]!.score, `checked folds, frozen + ${alpha} x (unfrozen - frozen)`);
       }
     }
     out.cv_errors_per_fold = folds.map((f) => `${f.recipeErrors}/${f.valid}`).join(' ');
